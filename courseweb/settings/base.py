@@ -150,7 +150,11 @@ WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=15)
 WORKER_HEARTBEAT_INTERVAL = env.int("WORKER_HEARTBEAT_INTERVAL", default=5)
 
 # --- Course -----------------------------------------------------------------------------------------
-COURSE_FILE = Path(env.str("COURSE_FILE", default=str(BASE_DIR / "courses" / "dote6635-s26.yaml")))
+COURSE_FILE = Path(
+    env.str(
+        "COURSE_FILE", default=str(BASE_DIR / "courseweb" / "courses" / "course_files" / "dote6635-s26.yaml")
+    )
+)
 ASSIGNMENTS_DIR = Path(env.str("ASSIGNMENTS_DIR", default=str(BASE_DIR / "assignments")))
 NODE_BIN = env.str("NODE_BIN", default="node")
 

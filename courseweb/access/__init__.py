@@ -1,0 +1,86 @@
+"""Who may do what: the one place that decides permissions.
+
+Core checks live here; each app adds `courseweb/access/<app>.py` with `access_*` helpers that fetch an object and
+check the user in one call.  Views and templates never test roles themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+
+if TYPE_CHECKING:
+    from courseweb.courses.models import Offering
+
+ERROR_STAFF_ONLY = "This page is for the course staff."
+
+
+def role_in(user: Any, offering: Offering | None) -> str | None:
+    """The user's role in the offering ("student", "ta", "instructor") or None."""
+    if user is None or not user.is_authenticated or offering is None:
+        return None
+    cache = user.__dict__.setdefault("_course_roles", {})
+    if offering.pk not in cache:
+        from courseweb.courses.models import Enrollment
+
+        cache[offering.pk] = (
+            Enrollment.objects.filter(user=user, offering=offering).values_list("role", flat=True).first()
+        )
+    return cache[offering.pk]
+
+
+def is_course_staff(user: Any, offering: Offering | None = None) -> bool:
+    """Instructors and TAs of the offering, and site superusers."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if offering is None:
+        from courseweb.courses.selectors import offering_current
+
+        offering = offering_current()
+    return role_in(user, offering) in ("ta", "instructor")
+
+
+def is_instructor(user: Any, offering: Offering | None = None) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if offering is None:
+        from courseweb.courses.selectors import offering_current
+
+        offering = offering_current()
+    return role_in(user, offering) == "instructor"
+
+
+def check_staff(user: Any, offering: Offering | None = None) -> None:
+    if not is_course_staff(user, offering):
+        raise PermissionDenied(ERROR_STAFF_ONLY)
+
+
+def require_login(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def require_staff(view: Callable) -> Callable:
+    """Anonymous visitors are sent to log in; logged-in non-staff get 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        check_staff(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,119 @@
+"""Writes for accounts: roster import (creates accounts and sends a set-password invitation)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from courseweb.courses.models import Offering, Role
+from courseweb.courses.services import enrollment_set
+
+from .models import User
+
+ROSTER_COLUMNS = ("email", "name", "student_number", "major", "department", "role")
+ERROR_ROSTER_NO_EMAIL_COLUMN = (
+    "The roster needs an 'email' column (columns: email, name, student_number, major, department, role)."
+)
+ERROR_ROSTER_NOT_CSV = "The roster is not a readable CSV file (UTF-8 text with a header row)."
+
+
+@dataclass
+class RosterReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"created: {len(self.created)}, updated: {len(self.updated)}, errors: {len(self.errors)}"
+
+
+def _unique_username(email: str) -> str:
+    base = email.split("@", 1)[0].lower()[:140] or "user"
+    candidate, n = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        n += 1
+        candidate = f"{base}{n}"
+    return candidate
+
+
+def invitation_send(*, user: User, site_url: str | None = None) -> None:
+    """E-mail a set-password link (Django's password-reset token, valid PASSWORD_RESET_TIMEOUT)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = (site_url or settings.SITE_URL).rstrip("/") + reverse(
+        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+    )
+    send_mail(
+        subject="Your DOTE 6635 course site account",
+        message=(
+            f"Hello {user.name},\n\nAn account was created for you on the DOTE 6635 course site.\n"
+            f"Your username is {user.username}. Choose a password here:\n\n{link}\n"
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def roster_import(*, offering: Offering, csv_text: str, send_invitations: bool = True) -> RosterReport:
+    """Create or update accounts and enrollments from CSV; each row is applied on its own, errors are reported."""
+    report = RosterReport()
+    try:
+        reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+        fieldnames = [f.strip().lower() for f in (reader.fieldnames or [])]
+    except csv.Error:
+        report.errors.append(ERROR_ROSTER_NOT_CSV)
+        return report
+    if "email" not in fieldnames:
+        report.errors.append(ERROR_ROSTER_NO_EMAIL_COLUMN)
+        return report
+    reader.fieldnames = fieldnames
+    roles = {r.value for r in Role}
+    to_invite: list[User] = []
+    for line_no, row in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in row.items() if k}
+        email = row.get("email", "").lower()
+        role = (row.get("role") or Role.STUDENT).lower()
+        if "@" not in email:
+            report.errors.append(f"line {line_no}: {email or '(empty)'} is not an e-mail address")
+            continue
+        if role not in roles:
+            report.errors.append(f"line {line_no}: role {role!r} is not one of {', '.join(sorted(roles))}")
+            continue
+        with transaction.atomic():
+            user = User.objects.filter(email__iexact=email).first()
+            fields = {
+                "display_name": row.get("name", ""),
+                "student_number": row.get("student_number", ""),
+                "major": row.get("major", ""),
+                "department": row.get("department", ""),
+            }
+            fields = {k: v for k, v in fields.items() if v}
+            number = fields.get("student_number")
+            if number and User.objects.filter(student_number=number).exclude(email__iexact=email).exists():
+                report.errors.append(f"line {line_no}: student number {number} belongs to another account")
+                continue
+            if user is None:
+                user = User(email=email, username=_unique_username(email), **fields)
+                user.set_unusable_password()
+                user.save()
+                report.created.append(email)
+                to_invite.append(user)
+            else:
+                for k, v in fields.items():
+                    setattr(user, k, v)
+                user.save()
+                report.updated.append(email)
+            enrollment_set(user=user, offering=offering, role=role)
+    if send_invitations:
+        for user in to_invite:
+            transaction.on_commit(lambda u=user: invitation_send(user=u))
+    return report

@@ -1,0 +1,31 @@
+"""The Celery application: configured from Django settings (CELERY_*), tasks discovered in the apps."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.signals import heartbeat_sent, worker_ready, worker_shutdown
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseweb.settings.dev")
+
+app = Celery("courseweb")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def _beat(**_kwargs) -> None:
+    from courseweb.core.health import worker_heartbeat_write
+
+    worker_heartbeat_write()
+
+
+worker_ready.connect(_beat, weak=False)
+heartbeat_sent.connect(_beat, weak=False)
+
+
+@worker_shutdown.connect
+def _clear(**_kwargs) -> None:
+    from courseweb.core.health import worker_heartbeat_clear
+
+    worker_heartbeat_clear()

@@ -1,0 +1,284 @@
+"""Parse and validate the versioned course file (YAML) into plain typed records.
+
+No database access here: `services.course_load` applies the parsed file.  Every problem is reported with its
+place in the file (e.g. ``sessions[3].date``) and nothing is applied when any problem is found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+BLOCKS = ("supervised", "deep", "rl", "agentic")
+KINDS = ("homework", "scribing", "replication", "project")
+
+
+class CourseFileError(ValueError):
+    """The course file is malformed; `problems` lists each place and what is wrong there."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("course file rejected:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    number: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    room: str
+    topic: str
+    block: str
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    key: str
+    title: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    location: str
+
+
+@dataclass(frozen=True)
+class CourseworkSpec:
+    slug: str
+    kind: str
+    title: str
+    category: str
+    points: float
+    group_work: bool
+    due_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class DeadlineSpec:
+    key: str
+    title: str
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CourseFile:
+    version: str
+    slug: str
+    code: str
+    title: str
+    season: str
+    timezone: str
+    current: bool
+    description: str
+    rules: dict[str, Any]
+    group_size_max: int
+    group_registration_deadline: dt.datetime | None
+    homework_count: int
+    category_weights: dict[str, float]
+    sessions: list[SessionSpec] = field(default_factory=list)
+    events: list[EventSpec] = field(default_factory=list)
+    coursework: list[CourseworkSpec] = field(default_factory=list)
+    deadlines: list[DeadlineSpec] = field(default_factory=list)
+
+
+class _Reader:
+    """Collects problems instead of stopping at the first one."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def get(
+        self, data: Any, key: str, where: str, kind: type | tuple, *, required: bool = True, default=None
+    ):
+        if not isinstance(data, dict):
+            self.fail(where, "expected a mapping")
+            return default
+        if key not in data or data[key] is None:
+            if required:
+                self.fail(f"{where}.{key}" if where else key, "is required")
+            return default
+        value = data[key]
+        if kind is str and isinstance(value, int | float | dt.date):
+            value = str(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.fail(f"{where}.{key}" if where else key, f"expected {names}, got {value!r}")
+            return default
+        return value
+
+    def date(self, value: Any, where: str) -> dt.date | None:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(where, f"expected a date YYYY-MM-DD, got {value!r}")
+            return None
+
+    def time(self, value: Any, where: str) -> dt.time | None:
+        if isinstance(value, int):  # YAML 1.1 reads 09:30 as a sexagesimal number
+            value = f"{value // 60:02d}:{value % 60:02d}"
+        try:
+            return dt.time.fromisoformat(str(value))
+        except ValueError:
+            self.fail(where, f"expected a time HH:MM, got {value!r}")
+            return None
+
+    def moment(self, value: Any, where: str, tz: ZoneInfo) -> dt.datetime | None:
+        try:
+            parsed = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(where, f"expected a date and time 'YYYY-MM-DD HH:MM', got {value!r}")
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def course_file_parse(*, text: str, source: str = "<course file>") -> CourseFile:
+    """Parse and validate; raises CourseFileError listing every problem with its place."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        raise CourseFileError(
+            [f"{source} {where}: not valid YAML ({getattr(exc, 'problem', exc)})"]
+        ) from None
+    r = _Reader()
+    if not isinstance(data, dict):
+        raise CourseFileError([f"{source}: expected a mapping at the top level"])
+    if data.get("schema") != 1:
+        r.fail("schema", f"expected 1, got {data.get('schema')!r}")
+    version = r.get(data, "version", "", str, default="")
+    off = r.get(data, "offering", "", dict, default={})
+    tzname = r.get(off, "timezone", "offering", str, required=False, default="Asia/Hong_Kong")
+    try:
+        tz = ZoneInfo(tzname)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.fail("offering.timezone", f"unknown time zone {tzname!r}")
+        tz = ZoneInfo("Asia/Hong_Kong")
+    rules = r.get(data, "rules", "", dict, required=False, default={})
+    deadline_raw = rules.get("group_registration_deadline") if isinstance(rules, dict) else None
+    weights = r.get(rules, "category_weights", "rules", dict, required=False, default={})
+    for cat, w in (weights or {}).items():
+        if not isinstance(w, int | float) or isinstance(w, bool) or w < 0:
+            r.fail(f"rules.category_weights.{cat}", f"expected a non-negative number, got {w!r}")
+
+    defaults = r.get(data, "session_defaults", "", dict, required=False, default={})
+    d_start = r.time(defaults.get("start", "09:30"), "session_defaults.start")
+    d_end = r.time(defaults.get("end", "12:15"), "session_defaults.end")
+    d_room = str(defaults.get("room", ""))
+
+    sessions: list[SessionSpec] = []
+    seen: set[int] = set()
+    for i, raw in enumerate(r.get(data, "sessions", "", list, default=[])):
+        where = f"sessions[{i}]"
+        number = r.get(raw, "number", where, int)
+        if number is not None and number in seen:
+            r.fail(f"{where}.number", f"session {number} is listed twice")
+        seen.add(number)
+        day = r.date(raw.get("date"), f"{where}.date") if isinstance(raw, dict) else None
+        start = r.time(raw.get("start", d_start), f"{where}.start") if isinstance(raw, dict) else None
+        end = r.time(raw.get("end", d_end), f"{where}.end") if isinstance(raw, dict) else None
+        topic = r.get(raw, "topic", where, str, default="")
+        block = r.get(raw, "block", where, str, default="")
+        if block and block not in BLOCKS:
+            r.fail(f"{where}.block", f"expected one of {', '.join(BLOCKS)}, got {block!r}")
+        room = r.get(raw, "room", where, str, required=not d_room, default=d_room)
+        if None not in (number, day, start, end):
+            starts = dt.datetime.combine(day, start, tzinfo=tz)
+            ends = dt.datetime.combine(day, end, tzinfo=tz)
+            if ends <= starts:
+                r.fail(f"{where}.end", "must be after the start")
+            sessions.append(SessionSpec(number, starts, ends, room, topic, block))
+
+    events: list[EventSpec] = []
+    for i, raw in enumerate(r.get(data, "events", "", list, required=False, default=[])):
+        where = f"events[{i}]"
+        key = r.get(raw, "key", where, str, default="")
+        title = r.get(raw, "title", where, str, default="")
+        day = r.date(raw.get("date") if isinstance(raw, dict) else None, f"{where}.date")
+        start = r.time(raw.get("start") if isinstance(raw, dict) else None, f"{where}.start")
+        end = r.time(raw.get("end") if isinstance(raw, dict) else None, f"{where}.end")
+        location = r.get(raw, "location", where, str, required=False, default="Online")
+        if None not in (day, start, end):
+            events.append(
+                EventSpec(
+                    key,
+                    title,
+                    dt.datetime.combine(day, start, tz),
+                    dt.datetime.combine(day, end, tz),
+                    location,
+                )
+            )
+
+    coursework: list[CourseworkSpec] = []
+    for i, raw in enumerate(r.get(data, "coursework", "", list, required=False, default=[])):
+        where = f"coursework[{i}]"
+        kind = r.get(raw, "kind", where, str, default="")
+        if kind and kind not in KINDS:
+            r.fail(f"{where}.kind", f"expected one of {', '.join(KINDS)}, got {kind!r}")
+        points = r.get(raw, "points", where, (int, float), required=False, default=100)
+        due = raw.get("due") if isinstance(raw, dict) else None
+        coursework.append(
+            CourseworkSpec(
+                slug=r.get(raw, "slug", where, str, default=""),
+                kind=kind,
+                title=r.get(raw, "title", where, str, default=""),
+                category=r.get(raw, "category", where, str, required=False, default=kind),
+                points=float(points or 0),
+                group_work=bool(raw.get("group_work", True)) if isinstance(raw, dict) else True,
+                due_at=r.moment(due, f"{where}.due", tz) if due is not None else None,
+            )
+        )
+
+    deadlines: list[DeadlineSpec] = []
+    for i, raw in enumerate(r.get(data, "deadlines", "", list, required=False, default=[])):
+        where = f"deadlines[{i}]"
+        due = r.moment(raw.get("due") if isinstance(raw, dict) else None, f"{where}.due", tz)
+        deadlines.append(
+            DeadlineSpec(
+                r.get(raw, "key", where, str, default=""), r.get(raw, "title", where, str, default=""), due
+            )
+        )
+
+    reg_deadline = r.moment(deadline_raw, "rules.group_registration_deadline", tz) if deadline_raw else None
+    group_max = r.get(rules, "group_size_max", "rules", int, required=False, default=2)
+    hw_count = r.get(rules, "homework_count", "rules", int, required=False, default=5)
+    slug = r.get(off, "slug", "offering", str)
+    title = r.get(off, "title", "offering", str)
+    season = r.get(off, "season", "offering", str)
+    if r.problems:
+        raise CourseFileError([f"{source}: {p}" for p in r.problems])
+    return CourseFile(
+        version=version,
+        slug=slug,
+        code=off.get("code", "DOTE 6635"),
+        title=title,
+        season=season,
+        timezone=tzname,
+        current=bool(off.get("current", False)),
+        description=str(off.get("description", "")),
+        rules={k: v for k, v in rules.items() if k != "category_weights"},
+        group_size_max=group_max,
+        group_registration_deadline=reg_deadline,
+        homework_count=hw_count,
+        category_weights={k: float(v) for k, v in weights.items()},
+        sessions=sessions,
+        events=events,
+        coursework=coursework,
+        deadlines=deadlines,
+    )
+
+
+def course_file_read(*, path: Path) -> CourseFile:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CourseFileError([f"{path}: cannot read the file ({exc.strerror})"]) from None
+    return course_file_parse(text=text, source=str(path))

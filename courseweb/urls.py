@@ -1,0 +1,22 @@
+"""URL map: one include per app."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("courseweb.core.urls")),
+    path("", include("courseweb.lectures.urls")),
+    path("accounts/", include("courseweb.accounts.urls")),
+    path("notes/", include("courseweb.notes.urls")),
+    path("papers/", include("courseweb.papers.urls")),
+    path("groups/", include("courseweb.groups.urls")),
+    path("signups/", include("courseweb.signups.urls")),
+    path("homework/", include("courseweb.homework.urls")),
+    path("gradebook/", include("courseweb.gradebook.urls")),
+    path("peer/", include("courseweb.peer.urls")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
