@@ -40,7 +40,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("needs_redis"):
         url = os.environ.get("CELERY_BROKER_URL", "")
         if not url.startswith("redis://") or not _reachable("127.0.0.1", 6379):
-            skip_or_fail("needs Redis: set CELERY_BROKER_URL=redis://127.0.0.1:6379/0 with a Redis server running")
+            skip_or_fail(
+                "needs Redis: set CELERY_BROKER_URL=redis://127.0.0.1:6379/0 with a Redis server running"
+            )
 
 
 @pytest.fixture

@@ -48,7 +48,9 @@ class OfferingFactory(DjangoModelFactory):
     group_size_max = 2
     homework_count = 5
     group_registration_deadline = dt.datetime(2026, 1, 7, 23, 59, tzinfo=HKT)
-    category_weights = factory.LazyFunction(lambda: {"homework": 30, "scribing": 15, "replication": 25, "project": 30})
+    category_weights = factory.LazyFunction(
+        lambda: {"homework": 30, "scribing": 15, "replication": 25, "project": 30}
+    )
 
 
 class EnrollmentFactory(DjangoModelFactory):

@@ -1,6 +1,17 @@
-"""Tests: fast password hashing, in-memory email, whatever database DATABASE_URL names."""
+"""Tests: fast password hashing, in-memory e-mail, whatever database DATABASE_URL names.
 
-from .base import *  # noqa: F403
+The SQLite test database is a file (not in-memory) so that real Celery worker processes started by the tests
+can read and write it; the filesystem broker gets its own folder so tests never talk to `make run`'s worker.
+"""
+
+import os
+from pathlib import Path
+
+_var = Path(os.environ.get("COURSEWEB_VAR_DIR", Path(__file__).resolve().parents[2] / "var"))
+os.environ.setdefault("CELERY_FS_BROKER_DIR", str(_var / "test-broker"))
+
+from .base import *  # noqa: E402, F403
+from .base import DATABASES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -8,3 +19,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+WORKER_HEARTBEAT_INTERVAL = 1

@@ -41,7 +41,9 @@ def test_roster_import_creates_accounts_enrollments_and_reports_errors(django_ca
     assert len(mail.outbox) == 3
 
 
-def test_invitation_link_lets_the_student_set_a_password_and_log_in(client, django_capture_on_commit_callbacks):
+def test_invitation_link_lets_the_student_set_a_password_and_log_in(
+    client, django_capture_on_commit_callbacks
+):
     offering = OfferingFactory()
     with django_capture_on_commit_callbacks(execute=True):
         roster_import(offering=offering, csv_text=ROSTER)
@@ -49,7 +51,9 @@ def test_invitation_link_lets_the_student_set_a_password_and_log_in(client, djan
     link = re.search(r"https?://[^/]+(/accounts/reset/\S+)", body).group(1)
     response = client.get(link, follow=True)
     form_url = response.redirect_chain[-1][0]
-    response = client.post(form_url, {"new_password1": "a-long-new-pass-42", "new_password2": "a-long-new-pass-42"})
+    response = client.post(
+        form_url, {"new_password1": "a-long-new-pass-42", "new_password2": "a-long-new-pass-42"}
+    )
     assert response.status_code == 302
     assert client.login(username="amy", password="a-long-new-pass-42")
 

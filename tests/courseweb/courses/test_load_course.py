@@ -42,8 +42,12 @@ def test_course_file_loads_the_spring_2026_schedule():
     assert dates[0] == dt.date(2026, 1, 6) and dates[-1] == dt.date(2026, 4, 14)
     assert dt.date(2026, 2, 17) not in dates and dt.date(2026, 4, 7) not in dates
     assert all(d.weekday() == 1 for d in dates)
-    assert {s.room for s in sessions if s.starts_at.astimezone(HKT).date() == dt.date(2026, 3, 3)} == {"CYT LT5"}
-    assert {s.room for s in sessions if s.starts_at.astimezone(HKT).date() != dt.date(2026, 3, 3)} == {"CYT 209A"}
+    assert {s.room for s in sessions if s.starts_at.astimezone(HKT).date() == dt.date(2026, 3, 3)} == {
+        "CYT LT5"
+    }
+    assert {s.room for s in sessions if s.starts_at.astimezone(HKT).date() != dt.date(2026, 3, 3)} == {
+        "CYT 209A"
+    }
     first = sessions[0]
     assert first.starts_at == dt.datetime(2026, 1, 6, 1, 30, tzinfo=dt.UTC)  # 09:30 HKT stored as UTC
     assert first.ends_at.astimezone(HKT).time() == dt.time(12, 15)
@@ -72,7 +76,8 @@ def test_editing_one_room_updates_only_that_session(tmp_path):
     _load(settings.COURSE_FILE)
     before = {s.number: (s.pk, s.room, s.starts_at) for s in Session.objects.all()}
     text = settings.COURSE_FILE.read_text().replace(
-        '{number: 5, date: "2026-02-03", block: rl,', '{number: 5, date: "2026-02-03", room: CYT G01, block: rl,'
+        '{number: 5, date: "2026-02-03", block: rl,',
+        '{number: 5, date: "2026-02-03", room: CYT G01, block: rl,',
     )
     edited = tmp_path / "course.yaml"
     edited.write_text(text)
@@ -89,7 +94,9 @@ def test_session_dropped_from_file_is_reported_and_kept_while_referenced(tmp_pat
     CourseworkItemFactory(offering=offering, session=Session.objects.get(offering=offering, number=13))
     lines = settings.COURSE_FILE.read_text().splitlines()
     edited = tmp_path / "course.yaml"
-    edited.write_text("\n".join(line for line in lines if "number: 12," not in line and "number: 13," not in line))
+    edited.write_text(
+        "\n".join(line for line in lines if "number: 12," not in line and "number: 13," not in line)
+    )
     out = _load(edited)
     assert "removed (no longer in the file, nothing refers to it): session 12" in out
     assert "kept (no longer in the file, but still referred to): session 13" in out
@@ -100,7 +107,11 @@ def test_session_dropped_from_file_is_reported_and_kept_while_referenced(tmp_pat
     ("original", "broken", "message"),
     [
         ('date: "2026-01-20"', 'date: "2026-13-20"', "sessions[2].date: expected a date YYYY-MM-DD"),
-        ("block: deep,", "block: quantum,", "sessions[1].block: expected one of supervised, deep, rl, agentic"),
+        (
+            "block: deep,",
+            "block: quantum,",
+            "sessions[1].block: expected one of supervised, deep, rl, agentic",
+        ),
         ("{number: 4,", "{number: 3,", "sessions[3].number: session 3 is listed twice"),
         ("homework_count: 5", "homework_count: five", "rules.homework_count: expected int"),
         ("timezone: Asia/Hong_Kong", "timezone: Mars/Olympus", "offering.timezone: unknown time zone"),
