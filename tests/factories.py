@@ -31,7 +31,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -68,7 +68,7 @@ class StaffUserFactory(UserFactory):
     username = factory.Sequence(lambda n: f"ta{n}")
 
     @factory.post_generation
-    def enroll(obj, create, extracted, **kwargs):  # noqa: N805
+    def enroll(obj, create, extracted, **kwargs):
         if create:
             EnrollmentFactory(user=obj, offering=OfferingFactory(), role=extracted or Role.TA)
 

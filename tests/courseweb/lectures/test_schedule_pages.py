@@ -43,7 +43,7 @@ def test_ical_feed_has_sessions_events_and_deadlines(client, course):
     response = client.get("/schedule.ics")
     assert response["Content-Type"].startswith("text/calendar")
     cal = Calendar.from_ical(response.content)
-    events = [c for c in cal.walk("VEVENT")]
+    events = list(cal.walk("VEVENT"))
     summaries = [str(e["summary"]) for e in events]
     assert sum(s.startswith("DOTE 6635 session") for s in summaries) == 13
     assert any("tutorial" in s.lower() for s in summaries)
