@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db.models import Prefetch, QuerySet
@@ -20,6 +21,16 @@ def session_list(*, offering: Offering) -> QuerySet[Session]:
         .prefetch_related(Prefetch("materials", queryset=Material.objects.order_by("kind", "position", "id")))
         .order_by("number")
     )
+
+
+def session_list_annotated(*, offering: Offering) -> list[Session]:
+    """Sessions with `room_changed` set where the room differs from the offering's usual room."""
+    sessions = list(session_list(offering=offering))
+    rooms = Counter(s.room for s in sessions)
+    usual = rooms.most_common(1)[0][0] if rooms else ""
+    for s in sessions:
+        s.room_changed = s.room != usual
+    return sessions
 
 
 def session_get(*, offering: Offering, number: int) -> Session:

@@ -10,7 +10,7 @@ from courseweb.access import require_login
 from courseweb.courses.selectors import offering_current
 
 from .ical import calendar_build
-from .selectors import event_list, session_get, session_list
+from .selectors import event_list, session_get, session_list_annotated
 
 
 def _offering():
@@ -25,7 +25,7 @@ def schedule(request):
     return render(
         request,
         "lectures/schedule.html",
-        {"sessions": session_list(offering=offering), "events": event_list(offering=offering)},
+        {"sessions": session_list_annotated(offering=offering), "events": event_list(offering=offering)},
     )
 
 
