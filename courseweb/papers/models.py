@@ -82,6 +82,7 @@ class ImportBatch(models.Model):
     merged = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     report = models.TextField(blank=True)
+    source_text = models.TextField(blank=True, help_text="the imported text, kept as uploaded")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -262,7 +262,11 @@ def paper_import_text(
     result = parse_text(text=text, fmt=fmt, filename=filename or None)
     with transaction.atomic():
         batch = ImportBatch.objects.create(
-            format=result.format, filename=filename[:255], sha256=_sha(text), imported_by=user
+            format=result.format,
+            filename=filename[:255],
+            sha256=_sha(text),
+            imported_by=user,
+            source_text=text,
         )
         lines = [_store(record, batch) for record in result.records]
         lines += [
