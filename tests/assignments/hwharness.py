@@ -1,0 +1,183 @@
+"""Find the course's assignments and grade them through the grading engine's command line.
+
+Every directory ``assignments/<id>/source/`` holding notebooks is an assignment; its mutants are
+``assignments/<id>/mutants/<name>/`` (a complete submission plus ``expect.json``). Grading goes through
+``python -m graders release SRC OUT`` and ``python -m graders autograde SRC SUBMISSION [--seed N] --json``
+in a subprocess, exactly as the site's workers call it.
+
+Setting ``HOMEWORK_GRADER=nbgrader`` grades with nbgrader 0.9.6 itself instead (a throw-away course
+directory, ``nbgrader generate_assignment`` and ``nbgrader autograde``), which is how notebooks are checked
+for format compatibility independently of the engine. Both backends return the same :class:`GradeResult`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[2]
+ASSIGNMENTS_DIR = REPO / "assignments"
+PYTHON = sys.executable
+BACKEND = os.environ.get("HOMEWORK_GRADER", "engine")
+ENGINE_TIMEOUT_S = 900
+
+CellKey = tuple[str, str]  # (notebook stem, grade id)
+
+
+@dataclass(frozen=True)
+class CellResult:
+    score: float
+    max_score: float
+    status: str
+
+
+@dataclass(frozen=True)
+class GradeResult:
+    score: float
+    max_score: float
+    cells: dict[CellKey, CellResult]
+
+
+@dataclass(frozen=True)
+class MutantSpec:
+    name: str
+    path: Path
+    fails: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment directory and what its source notebooks declare."""
+
+    root: Path
+
+    @property
+    def id(self) -> str:
+        return self.root.name
+
+    @property
+    def source(self) -> Path:
+        return self.root / "source"
+
+    @cached_property
+    def notebooks(self) -> dict[str, nbformat.NotebookNode]:
+        return {p.stem: nbformat.read(p, as_version=4) for p in sorted(self.source.glob("*.ipynb"))}
+
+    @cached_property
+    def auto_cells(self) -> dict[CellKey, float]:
+        """Auto-graded test cells (grade, not solution, code) and their points."""
+        cells: dict[CellKey, float] = {}
+        for stem, nb in self.notebooks.items():
+            for cell in nb.cells:
+                meta = cell.metadata.get("nbgrader", {})
+                if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                    cells[(stem, meta["grade_id"])] = float(meta.get("points", 0))
+        return cells
+
+    @cached_property
+    def mutants(self) -> list[MutantSpec]:
+        specs = []
+        for expect in sorted((self.root / "mutants").glob("*/expect.json")):
+            fails = json.loads(expect.read_text())["fails"]
+            specs.append(MutantSpec(name=expect.parent.name, path=expect.parent, fails=tuple(fails)))
+        return specs
+
+    def resolve(self, grade_ids: tuple[str, ...]) -> set[CellKey]:
+        """Map expect.json entries ("grade_id" or "stem/grade_id") to auto-graded cells."""
+        keys: set[CellKey] = set()
+        for entry in grade_ids:
+            stem, _, gid = entry.rpartition("/")
+            found = {k for k in self.auto_cells if k[1] == gid and (not stem or k[0] == stem)}
+            if not found:
+                raise KeyError(f"{self.id}: {entry!r} is not an auto-graded cell")
+            keys |= found
+        return keys
+
+
+def discover() -> list[Assignment]:
+    """Every assignments/*/source/ directory that holds at least one notebook."""
+    return [Assignment(root=p.parent) for p in sorted(ASSIGNMENTS_DIR.glob("*/source")) if any(p.glob("*.ipynb"))]
+
+
+def engine_available() -> bool:
+    return (REPO / "graders" / "__main__.py").exists()
+
+
+def _run(args: list[str], *, cwd: Path, seed: int | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PATH=f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("GRADER_SEED", None)
+    if seed is not None and BACKEND == "nbgrader":
+        env["GRADER_SEED"] = str(seed)
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=ENGINE_TIMEOUT_S)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def release(source: Path, out: Path) -> None:
+    """Build the student version of ``source`` into ``out``."""
+    if BACKEND == "nbgrader":
+        with tempfile.TemporaryDirectory() as tmp:
+            course = _nbgrader_course(Path(tmp), source)
+            shutil.copytree(course / "release" / "ps", out, dirs_exist_ok=True)
+        return
+    _run([PYTHON, "-m", "graders", "release", str(source), str(out)], cwd=REPO)
+
+
+def autograde(source: Path, submission: Path, *, seed: int | None = None) -> GradeResult:
+    """Grade the notebooks in ``submission`` against ``source``."""
+    if BACKEND == "nbgrader":
+        return _nbgrader_autograde(source, submission, seed)
+    args = [PYTHON, "-m", "graders", "autograde", str(source), str(submission), "--json"]
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    payload = json.loads(_run(args, cwd=REPO).stdout)
+    cells = {
+        (stem, gid): CellResult(float(c["score"]), float(c["max_score"]), str(c.get("status", "")))
+        for stem, nb in payload["notebooks"].items()
+        for gid, c in nb["cells"].items()
+    }
+    return GradeResult(float(payload["score"]), float(payload["max_score"]), cells)
+
+
+def _nbgrader(course: Path, *args: str, seed: int | None = None) -> None:
+    nbgrader = str(Path(PYTHON).parent / "nbgrader")
+    _run([nbgrader, *args, f"--CourseDirectory.root={course}"], cwd=course, seed=seed)
+
+
+def _nbgrader_course(tmp: Path, source: Path) -> Path:
+    course = tmp / "course"
+    shutil.copytree(source, course / "source" / "ps")
+    _nbgrader(course, "db", "assignment", "add", "ps")
+    _nbgrader(course, "generate_assignment", "ps", "--force")
+    return course
+
+
+def _nbgrader_autograde(source: Path, submission: Path, seed: int | None) -> GradeResult:
+    from nbgrader.api import Gradebook
+
+    with tempfile.TemporaryDirectory() as tmp:
+        course = _nbgrader_course(Path(tmp), source)
+        _nbgrader(course, "db", "student", "add", "student")
+        target = course / "submitted" / "student" / "ps"
+        target.mkdir(parents=True)
+        for nb in submission.glob("*.ipynb"):
+            shutil.copy(nb, target / nb.name)
+        _nbgrader(course, "autograde", "ps", "--force", "--ExecutePreprocessor.timeout=300", seed=seed)
+        cells: dict[CellKey, CellResult] = {}
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+            for nb in gb.find_submission("ps", "student").notebooks:
+                for grade in nb.grades:
+                    status = "manual" if grade.auto_score is None else "graded"
+                    cells[(nb.name, grade.name)] = CellResult(float(grade.score), float(grade.max_score), status)
+    score = sum(c.score for c in cells.values())
+    return GradeResult(score, sum(c.max_score for c in cells.values()), cells)
