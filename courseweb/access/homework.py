@@ -1,0 +1,107 @@
+"""Who may see and do what in homework: each helper fetches the object and checks the user in one call.
+
+Students see released assignments of offerings they are enrolled in, and the submissions of which they are a
+recorded member; staff (TAs, instructors) see everything of their offering. Every refusal is a 403 or 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+
+from courseweb.access import is_course_staff, role_in
+
+ERROR_NOT_ENROLLED = "You are not enrolled in this course."
+ERROR_NOT_RELEASED = "This homework has not been released yet."
+ERROR_NOT_YOURS = "This submission belongs to another group."
+
+
+def _assignment(key: str) -> Any:
+    from courseweb.courses.selectors import offering_current
+    from courseweb.homework.models import Assignment
+
+    offering = offering_current()
+    assignment = (
+        Assignment.objects.select_related("item", "offering").filter(offering=offering, key=key).first()
+        if offering
+        else None
+    )
+    if assignment is None:
+        raise Http404("No such homework.")
+    return assignment
+
+
+def can_manage_homework(user: Any, offering: Any = None) -> bool:
+    return is_course_staff(user, offering)
+
+
+def access_assignment(user: Any, key: str) -> Any:
+    """The assignment, if the user is staff or an enrolled student and it has been released."""
+    assignment = _assignment(key)
+    if is_course_staff(user, assignment.offering):
+        return assignment
+    if role_in(user, assignment.offering) is None:
+        raise PermissionDenied(ERROR_NOT_ENROLLED)
+    released = assignment.item.released_at
+    if released is not None and released > timezone.now():
+        raise PermissionDenied(ERROR_NOT_RELEASED)
+    return assignment
+
+
+def access_assignment_staff(user: Any, key: str) -> Any:
+    assignment = _assignment(key)
+    if not is_course_staff(user, assignment.offering):
+        raise PermissionDenied("This page is for the course staff.")
+    return assignment
+
+
+def access_submission(user: Any, submission_id: int) -> Any:
+    """A submission its members (recorded when it was submitted) and the staff may see."""
+    from courseweb.homework.models import Submission, SubmissionMember
+
+    submission = (
+        Submission.objects.select_related("assignment__item", "assignment__offering", "submitted_by", "group")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None:
+        raise Http404("No such submission.")
+    if is_course_staff(user, submission.assignment.offering):
+        return submission
+    if not SubmissionMember.objects.filter(submission=submission, user_id=user.pk).exists():
+        raise PermissionDenied(ERROR_NOT_YOURS)
+    return submission
+
+
+def access_job(user: Any, job_id: int) -> Any:
+    from courseweb.homework.models import GradingJob
+
+    job = GradingJob.objects.filter(pk=job_id).values_list("submission_id", flat=True).first()
+    if job is None:
+        raise Http404("No such grading job.")
+    submission = access_submission(user, job)
+    return submission.jobs.get(pk=job_id)
+
+
+def access_item(user: Any, slug: str) -> Any:
+    """A coursework item of the current offering the user is enrolled in (for hand-ins and grades)."""
+    from courseweb.courses.models import CourseworkItem
+    from courseweb.courses.selectors import offering_current
+
+    offering = offering_current()
+    item = CourseworkItem.objects.filter(offering=offering, slug=slug).first() if offering else None
+    if item is None:
+        raise Http404("No such coursework item.")
+    if not is_course_staff(user, offering) and role_in(user, offering) is None:
+        raise PermissionDenied(ERROR_NOT_ENROLLED)
+    return item
+
+
+def access_item_staff(user: Any, slug: str) -> Any:
+    item = access_item(user, slug)
+    if not is_course_staff(user, item.offering):
+        raise PermissionDenied("This page is for the course staff.")
+    return item

@@ -1,0 +1,195 @@
+"""Homework reads: assignment lists with each student's status, submission history, job status, feedback."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from courseweb.homework import feedback, storage
+from courseweb.homework.models import (
+    Assignment,
+    Deliverable,
+    GradingJob,
+    ManualGrade,
+    RubricCriterion,
+    Submission,
+)
+
+
+@dataclass(frozen=True)
+class TestRow:
+    grade_id: str
+    status: str
+    score: float | None
+    max_score: float | None
+    message: str
+    manual: bool
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    job: GradingJob
+    state: str
+    is_final: bool
+    phase: str
+    percent: int
+    label: str
+    tests: list[TestRow]
+    score: float | None
+    max_score: float | None
+    events: list[dict[str, Any]]
+
+
+def assignment_list(*, offering: Any, user: Any, include_unreleased: bool) -> list[dict[str, Any]]:
+    """Assignments with the user's latest submission and its latest job (a fixed number of queries)."""
+    qs = Assignment.objects.filter(offering=offering).select_related("item").order_by("item__due_at", "key")
+    if not include_unreleased:
+        now = timezone.now()
+        qs = [a for a in qs if a.item.released_at is None or a.item.released_at <= now]
+    latest: dict[int, Submission] = {}
+    subs = (
+        Submission.objects.filter(assignment__offering=offering, memberships__user_id=user.pk)
+        .prefetch_related(Prefetch("jobs", queryset=GradingJob.objects.order_by("-created_at", "-id")))
+        .order_by("-submitted_at", "-id")
+    )
+    for sub in subs:
+        latest.setdefault(sub.assignment_id, sub)
+    rows = []
+    for a in qs:
+        sub = latest.get(a.pk)
+        job = sub.jobs.all()[0] if sub and sub.jobs.all() else None
+        rows.append({"assignment": a, "submission": sub, "job": job})
+    return rows
+
+
+def submission_history(*, assignment: Assignment, user: Any) -> QuerySet[Submission]:
+    return (
+        Submission.objects.filter(assignment=assignment, memberships__user_id=user.pk)
+        .select_related("submitted_by")
+        .prefetch_related(Prefetch("jobs", queryset=GradingJob.objects.order_by("-created_at", "-id")))
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def submissions_for_staff(*, assignment: Assignment) -> QuerySet[Submission]:
+    return (
+        Submission.objects.filter(assignment=assignment)
+        .select_related("submitted_by", "group")
+        .prefetch_related(
+            Prefetch("jobs", queryset=GradingJob.objects.order_by("-created_at", "-id")), "members"
+        )
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def job_latest(*, submission: Submission) -> GradingJob | None:
+    return submission.jobs.order_by("-created_at", "-id").first()
+
+
+def _percent(job: GradingJob) -> tuple[str, int, str]:
+    progress = job.progress or {}
+    phase = str(progress.get("phase") or job.state)
+    if job.is_final:
+        return phase, 100, job.get_state_display()
+    if job.state == "queued":
+        return "queued", 0, "Waiting for a grader"
+    count = progress.get("cell_count") or 0
+    index = progress.get("cell_index")
+    if count and isinstance(index, int):
+        pct = max(5, min(95, int(100 * (index + 1) / count)))
+        return phase, pct, f"Running cell {index + 1} of {count}"
+    label = str(progress.get("message") or phase or "Running").strip()
+    return phase, 5, label[:80].capitalize()
+
+
+def job_status(*, job: GradingJob, assignment: Assignment) -> JobStatus:
+    """What the status fragment shows: state, progress, and per-test rows once graded."""
+    phase, pct, label = _percent(job)
+    tests: list[TestRow] = []
+    if job.state == "graded":
+        manual_scores = {
+            m.grade_id: m.points for m in ManualGrade.objects.filter(submission_id=job.submission_id)
+        }
+        for stem, cells in (job.cells or {}).items():
+            summary = assignment.notebooks.get(stem, {})
+            manual = set(summary.get("manual", []))
+            order = summary.get("grade_ids", list(cells))
+            for gid in sorted(cells, key=lambda g: order.index(g) if g in order else len(order)):
+                cell = cells[gid]
+                is_manual = gid in manual
+                score = manual_scores.get(gid, cell.get("score")) if is_manual else cell.get("score")
+                tests.append(
+                    TestRow(
+                        grade_id=gid,
+                        status="graded by staff"
+                        if is_manual and gid in manual_scores
+                        else str(cell.get("status")),
+                        score=score,
+                        max_score=cell.get("max_score"),
+                        message=str(cell.get("message") or ""),
+                        manual=is_manual,
+                    )
+                )
+    manual_total = sum(t.score or 0 for t in tests if t.manual and t.status == "graded by staff")
+    score = None if job.score is None else job.score + manual_total
+    return JobStatus(
+        job=job,
+        state=job.state,
+        is_final=job.is_final,
+        phase=phase,
+        percent=pct,
+        label=label,
+        tests=tests,
+        score=score,
+        max_score=job.max_score,
+        events=list(job.events or []),
+    )
+
+
+def released_notebook_path(*, assignment: Assignment, stem: str) -> Path | None:
+    if stem not in assignment.notebooks:
+        return None
+    path = Path(assignment.release_dir) / f"{stem}.ipynb"
+    return path if path.is_file() else None
+
+
+def _load(path: Path | None) -> dict[str, Any] | None:
+    if path is None or not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def feedback_document(*, job: GradingJob, stem: str) -> str | None:
+    """The inert HTML feedback for one notebook of a graded job, or None if there is none."""
+    assignment = job.submission.assignment
+    if not job.feedback_dir or stem not in assignment.notebooks:
+        return None
+    notebook = _load(storage.absolute(job.feedback_dir) / f"{stem}.ipynb")
+    if notebook is None:
+        return None
+    summary = assignment.notebooks[stem]
+    return feedback.render_feedback(
+        notebook=notebook,
+        released=_load(released_notebook_path(assignment=assignment, stem=stem)),
+        results=(job.cells or {}).get(stem, {}),
+        test_ids=set(summary.get("tests", [])),
+    )
+
+
+def item_deliverables(*, item: Any, group_id: int | None, user: Any) -> QuerySet[Deliverable]:
+    qs = Deliverable.objects.filter(item=item).select_related("submitted_by")
+    return qs.filter(group_id=group_id) if group_id else qs.filter(group__isnull=True, submitted_by=user)
+
+
+def item_rubric(*, item: Any) -> list[RubricCriterion]:
+    return list(RubricCriterion.objects.filter(item=item))
+
+
+def local(dt: datetime | None) -> datetime | None:
+    return timezone.localtime(dt) if dt else None

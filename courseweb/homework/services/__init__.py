@@ -1,0 +1,1 @@
+"""Homework writes: assignment sync, submissions, the grading-job state machine, tokens, deliverables."""

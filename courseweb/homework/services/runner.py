@@ -1,0 +1,175 @@
+"""Run one grading job in a worker: claim it, keep the lease alive, call the engine, record the result once.
+
+The engine (`graders.autograde`) runs the notebook in its sandbox; this process never executes student code.
+A heartbeat thread extends the lease while the engine works; progress reports become the live status the
+student sees. Exceptions from the engine are infrastructure errors (retried a bounded number of times); a
+notebook that crashes, times out or belongs to another assignment is a normal result with a score.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+
+from courseweb.homework import storage
+from courseweb.homework.engine import engine_autograde
+from courseweb.homework.services.grading import (
+    Claim,
+    job_claim,
+    job_complete,
+    job_heartbeat,
+    job_infra_failure,
+    job_progress,
+    lease_seconds,
+)
+
+log = logging.getLogger(__name__)
+PROGRESS_MIN_INTERVAL_S = 0.5
+
+
+def _heartbeat_loop(*, claim: Claim, stop: threading.Event, lost: threading.Event) -> None:
+    interval = max(0.5, lease_seconds() / 3)
+    try:
+        while not stop.wait(interval):
+            try:
+                if not job_heartbeat(job_id=claim.job_id, token=claim.token):
+                    lost.set()
+                    return
+            except Exception:  # a busy database must not kill the heartbeat; the next beat retries
+                log.exception("heartbeat for job %s failed", claim.job_id)
+    finally:
+        connection.close()
+
+
+class ProgressReporter:
+    """The engine's `on_progress` callback: phase changes become timestamped events, the rest is throttled."""
+
+    def __init__(self, claim: Claim) -> None:
+        self.claim = claim
+        self.last_key: tuple[str, str] | None = None
+        self.last_write = 0.0
+
+    def __call__(self, event: Any) -> None:
+        phase = str(getattr(event, "phase", "") or "")
+        notebook = str(getattr(event, "notebook", "") or "")
+        progress = {
+            "phase": phase,
+            "notebook": notebook,
+            "cell_index": getattr(event, "cell_index", None),
+            "cell_count": getattr(event, "cell_count", None),
+            "message": str(getattr(event, "message", "") or "")[:200],
+            "attempt": self.claim.attempt,
+        }
+        key = (phase, notebook)
+        changed = key != self.last_key
+        now = time.monotonic()
+        if not changed and now - self.last_write < PROGRESS_MIN_INTERVAL_S:
+            return
+        self.last_key, self.last_write = key, now
+        marker = {"phase": phase, "notebook": notebook} if changed else None
+        try:
+            job_progress(job_id=self.claim.job_id, token=self.claim.token, progress=progress, event=marker)
+        except Exception:  # progress is best effort; grading goes on
+            log.exception("progress report for job %s failed", self.claim.job_id)
+
+
+def _as_dict(result: Any) -> dict[str, Any]:
+    data = result.to_json() if hasattr(result, "to_json") else result
+    return json.loads(data) if isinstance(data, str | bytes) else dict(data)
+
+
+def _plain(value: Any) -> Any:
+    """Mappings and sequences (the engine may hand out read-only views) as JSON-ready dicts and lists."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _feedback_write(*, result: Any, job_id: int, attempt: int) -> str:
+    """Store each feedback notebook under homework/feedback/<job>/<attempt>/; returns the folder (relative)."""
+    folder = storage.homework_root() / "feedback" / str(job_id) / str(attempt)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, nb_result in (getattr(result, "notebooks", None) or {}).items():
+        feedback = getattr(nb_result, "feedback_notebook", None)
+        if feedback is None:
+            continue
+        if isinstance(feedback, str | Path) and Path(feedback).is_file():
+            shutil.copyfile(feedback, folder / f"{stem}.ipynb")
+            continue
+        text = feedback if isinstance(feedback, str) else json.dumps(_plain(feedback))
+        (folder / f"{stem}.ipynb").write_text(text, encoding="utf-8")
+    return storage.relative(folder)
+
+
+def _cells(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for stem, nb in (data.get("notebooks") or {}).items():
+        cells = nb.get("cells", {}) if isinstance(nb, dict) else {}
+        out[stem] = {
+            gid: {k: cell.get(k) for k in ("score", "max_score", "status", "message")}
+            for gid, cell in cells.items()
+        }
+    return out
+
+
+def outcome_from_result(*, result: Any, job_id: int, attempt: int = 1) -> dict[str, Any]:
+    """The job fields to store from an AutogradeResult."""
+    data = _as_dict(result)
+    return {
+        "score": float(data.get("score") or 0),
+        "max_score": float(data.get("max_score") or 0),
+        "needs_manual": bool(data.get("needs_manual")),
+        "cells": _cells(data),
+        "flags": list(data.get("flags") or []),
+        "engine": {k: data.get(k) for k in ("timings", "resources", "sandbox")},
+        "error": str(data.get("error") or ""),
+        "source_hash": str(data.get("source_hash") or ""),
+        "feedback_dir": _feedback_write(result=result, job_id=job_id, attempt=attempt),
+    }
+
+
+def grading_run(*, job_id: int, worker: str) -> str:
+    """Grade the job if nobody else holds it; returns what happened (graded, skipped, lost, retry, failed)."""
+    claim = job_claim(job_id=job_id, worker=worker)
+    if claim is None:
+        return "skipped"
+    stop, lost = threading.Event(), threading.Event()
+    beat = threading.Thread(
+        target=_heartbeat_loop, kwargs={"claim": claim, "stop": stop, "lost": lost}, daemon=True
+    )
+    beat.start()
+    workdir = Path(tempfile.mkdtemp(prefix=f"grading-job{job_id}-"))
+    try:
+        submission_dir = workdir / "submission"
+        submission_dir.mkdir()
+        shutil.copyfile(storage.absolute(claim.storage_path), submission_dir / f"{claim.stem}.ipynb")
+        result = engine_autograde(
+            source=Path(claim.source_dir),
+            submission=submission_dir,
+            seed=claim.seed,
+            on_progress=ProgressReporter(claim),
+        )
+        outcome = outcome_from_result(result=result, job_id=job_id, attempt=claim.attempt)
+    except Exception as exc:
+        log.exception("grading job %s: engine failure", job_id)
+        return job_infra_failure(job_id=job_id, token=claim.token, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        stop.set()
+        beat.join(timeout=5)
+        shutil.rmtree(workdir, ignore_errors=True)
+    if lost.is_set() or not job_complete(job_id=job_id, token=claim.token, outcome=outcome):
+        log.warning("grading job %s: lease lost, result discarded", job_id)
+        return "lost"
+    return "graded"

@@ -1,0 +1,241 @@
+"""Homework pages for students and staff: list, assignment page with upload, live submission status, feedback.
+
+Views are thin: `courseweb.access.homework` fetches and checks, services write, selectors read.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
+
+from courseweb.access import require_login
+from courseweb.access.homework import (
+    access_assignment,
+    access_assignment_staff,
+    access_job,
+    access_submission,
+    can_manage_homework,
+)
+from courseweb.courses.selectors import offering_current
+from courseweb.groups.models import Membership
+
+from . import selectors
+from .forms import ExtensionForm, ManualCellGradeForm, NotebookUploadForm
+from .services.grading import assignment_regrade, submission_regrade
+from .services.manual import extension_grant, manual_cell_grade_set
+from .services.submissions import (
+    SubmissionRejected,
+    check_size,
+    max_upload_bytes,
+    owner_deadline,
+    submission_create,
+)
+
+FEEDBACK_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox; frame-ancestors 'self'"
+MULTIPART_SLACK = 64 * 1024
+
+
+@require_login
+def index(request: HttpRequest) -> HttpResponse:
+    offering = offering_current()
+    staff = can_manage_homework(request.user, offering)
+    rows = (
+        selectors.assignment_list(offering=offering, user=request.user, include_unreleased=staff)
+        if offering
+        else []
+    )
+    return render(request, "homework/index.html", {"rows": rows, "staff": staff})
+
+
+def _assignment_context(request: HttpRequest, assignment, form: NotebookUploadForm) -> dict:
+    group_id = (
+        Membership.objects.filter(offering_id=assignment.offering_id, user=request.user)
+        .values_list("group_id", flat=True)
+        .first()
+    )
+    return {
+        "assignment": assignment,
+        "form": form,
+        "deadline": owner_deadline(assignment=assignment, group_id=group_id, user=request.user),
+        "history": selectors.submission_history(assignment=assignment, user=request.user),
+        "staff": can_manage_homework(request.user, assignment.offering),
+        "max_mb": max_upload_bytes() // 2**20,
+    }
+
+
+@require_login
+def assignment_detail(request: HttpRequest, key: str) -> HttpResponse:
+    assignment = access_assignment(request.user, key)
+    return render(
+        request, "homework/assignment.html", _assignment_context(request, assignment, NotebookUploadForm())
+    )
+
+
+@require_login
+def notebook_download(request: HttpRequest, key: str, stem: str) -> FileResponse:
+    assignment = access_assignment(request.user, key)
+    path = selectors.released_notebook_path(assignment=assignment, stem=stem)
+    if path is None:
+        raise Http404("No such notebook.")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"{stem}.ipynb")
+
+
+@require_login
+@require_POST
+def submit(request: HttpRequest, key: str) -> HttpResponse:
+    assignment = access_assignment(request.user, key)
+    form = NotebookUploadForm()
+    try:
+        check_size(size=max(0, int(request.META.get("CONTENT_LENGTH") or 0) - MULTIPART_SLACK))
+        form = NotebookUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise SubmissionRejected("Choose your .ipynb file to upload.")
+        upload = form.cleaned_data["notebook"]
+        check_size(size=upload.size)
+        outcome = submission_create(
+            user=request.user, assignment=assignment, filename=upload.name, data=upload.read(), via="web"
+        )
+    except SubmissionRejected as exc:
+        context = _assignment_context(request, assignment, form)
+        context["upload_error"] = str(exc)
+        return render(request, "homework/assignment.html", context, status=exc.status)
+    if outcome.duplicate:
+        messages.info(request, "You already submitted exactly this notebook; here is that submission.")
+    else:
+        messages.success(request, "Submission stored. Grading has started.")
+    return redirect("homework:submission", pk=outcome.submission.pk)
+
+
+def _status_context(request: HttpRequest, submission) -> dict:
+    job = selectors.job_latest(submission=submission)
+    staff = can_manage_homework(request.user, submission.assignment.offering)
+    status = selectors.job_status(job=job, assignment=submission.assignment) if job else None
+    return {
+        "submission": submission,
+        "status": status,
+        "staff": staff,
+        "stems": list(submission.assignment.notebooks),
+    }
+
+
+@require_login
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = access_submission(request.user, pk)
+    context = _status_context(request, submission)
+    context["jobs"] = submission.jobs.order_by("-created_at", "-id") if context["staff"] else []
+    context["grade_form"] = ManualCellGradeForm()
+    return render(request, "homework/submission.html", context)
+
+
+@require_login
+def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = access_submission(request.user, pk)
+    response = render(request, "homework/_status.html", _status_context(request, submission))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_login
+@xframe_options_sameorigin
+def feedback_frame(request: HttpRequest, pk: int, stem: str) -> HttpResponse:
+    """The feedback document: inert HTML with a CSP that forbids scripts and sandboxes the document."""
+    job = access_job(request.user, pk)
+    document = selectors.feedback_document(job=job, stem=stem)
+    if document is None:
+        raise Http404("No feedback for this notebook.")
+    response = HttpResponse(document, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = FEEDBACK_CSP
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_login
+def assignment_staff(request: HttpRequest, key: str) -> HttpResponse:
+    assignment = access_assignment_staff(request.user, key)
+    owners = _extension_owners(assignment)
+    form = ExtensionForm(request.POST or None, owners=owners)
+    if request.method == "POST" and form.is_valid():
+        kind, _, ident = form.cleaned_data["owner"].partition(":")
+        extension_grant(
+            by=request.user,
+            item=assignment.item,
+            due_at=form.cleaned_data["due_at"],
+            group_id=int(ident) if kind == "group" else None,
+            user_id=int(ident) if kind == "user" else None,
+            reason=form.cleaned_data["reason"],
+        )
+        messages.success(request, "Extension saved.")
+        return redirect("homework:staff", key=key)
+    context = {
+        "assignment": assignment,
+        "submissions": selectors.submissions_for_staff(assignment=assignment),
+        "extensions": assignment.item.extensions.select_related("group", "user").order_by("due_at"),
+        "form": form,
+    }
+    return render(request, "homework/staff.html", context)
+
+
+def _extension_owners(assignment) -> list[tuple[str, str]]:
+    from courseweb.courses.models import Enrollment, Role
+    from courseweb.groups.models import Group
+
+    groups = [(f"group:{g.pk}", g.name) for g in Group.objects.filter(offering_id=assignment.offering_id)]
+    grouped = set(
+        Membership.objects.filter(offering_id=assignment.offering_id).values_list("user_id", flat=True)
+    )
+    solo = [
+        (f"user:{e.user_id}", e.user.name)
+        for e in Enrollment.objects.filter(
+            offering_id=assignment.offering_id, role=Role.STUDENT
+        ).select_related("user")
+        if e.user_id not in grouped
+    ]
+    return groups + solo
+
+
+@require_login
+@require_POST
+def regrade(request: HttpRequest, key: str) -> HttpResponse:
+    assignment = access_assignment_staff(request.user, key)
+    count = assignment_regrade(assignment=assignment)
+    messages.success(request, f"Regrading {count} submissions; the previous results are kept.")
+    return redirect("homework:staff", key=key)
+
+
+@require_login
+@require_POST
+def submission_regrade_view(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = access_submission(request.user, pk)
+    access_assignment_staff(request.user, submission.assignment.key)
+    submission_regrade(submission=submission)
+    messages.success(request, "Regrade queued.")
+    return redirect("homework:submission", pk=pk)
+
+
+@require_login
+@require_POST
+def manual_grade(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = access_submission(request.user, pk)
+    access_assignment_staff(request.user, submission.assignment.key)
+    form = ManualCellGradeForm(request.POST)
+    if form.is_valid():
+        try:
+            manual_cell_grade_set(
+                grader=request.user,
+                submission=submission,
+                grade_id=form.cleaned_data["grade_id"],
+                points=form.cleaned_data["points"],
+                comment=form.cleaned_data["comment"],
+            )
+            messages.success(request, "Grade saved.")
+        except ValueError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, "Enter the points as a number.")
+    return redirect(reverse("homework:submission", kwargs={"pk": pk}) + "#results")
