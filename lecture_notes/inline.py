@@ -188,5 +188,5 @@ def plain_text(text: str) -> tuple[str, str]:
 def tex_words(tex: str) -> str:
     """`\\hat{\\tau}_{DM}` -> `hat tau DM`."""
     words = RE_TEX_COMMAND.sub(r" \1 ", tex)
-    words = re.sub(r"[^\w]+", " ", words)
+    words = re.sub(r"[\W_]+", " ", words)
     return re.sub(r"\s+", " ", words).strip()
