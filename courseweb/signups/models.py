@@ -80,6 +80,14 @@ class Slot(models.Model):
             label += f", slot {self.position}"
         return label
 
+    @property
+    def ends_at(self):
+        if self.starts_at is None or not self.minutes:
+            return None
+        import datetime as dt
+
+        return self.starts_at + dt.timedelta(minutes=self.minutes)
+
 
 class SignupStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"

@@ -1,4 +1,21 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views, views_staff
 
 app_name = "signups"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:sheet_id>/", views.sheet_detail, name="sheet"),
+    path("<int:sheet_id>/board/", views.board, name="board"),
+    path("slot/<int:slot_id>/signup/", views.signup, name="signup"),
+    path("signup/<int:signup_id>/drop/", views.drop, name="drop"),
+    path("manage/", views_staff.manage, name="manage"),
+    path("manage/<int:sheet_id>/", views_staff.manage_sheet, name="manage_sheet"),
+    path("manage/<int:sheet_id>/update/", views_staff.sheet_update, name="sheet_update"),
+    path("manage/<int:sheet_id>/assign/", views_staff.assign, name="assign"),
+    path("manage/<int:sheet_id>/move/", views_staff.move, name="move"),
+    path("manage/<int:sheet_id>/swap/", views_staff.swap, name="swap"),
+    path("manage/<int:sheet_id>/drop/", views_staff.staff_drop, name="staff_drop"),
+    path("manage/<int:sheet_id>/capacity/", views_staff.capacity, name="capacity"),
+    path("manage/<int:sheet_id>/export.csv", views_staff.export_csv, name="export"),
+]
