@@ -46,7 +46,9 @@ def _with_display(qs: QuerySet[Paper], *, offering: Offering | None) -> QuerySet
     qs = qs.prefetch_related(
         Prefetch("paper_tags", queryset=confirmed, to_attr="confirmed_tags"),
         Prefetch(
-            "sources", queryset=PaperSource.objects.only("id", "paper_id", "format"), to_attr="source_rows"
+            "sources",
+            queryset=PaperSource.objects.only("id", "paper_id", "format").order_by("format"),
+            to_attr="source_rows",
         ),
     )
     if offering is not None:

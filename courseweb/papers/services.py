@@ -13,14 +13,14 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from courseweb.courses.models import Offering
 from courseweb.papers import tagging
-from courseweb.papers.importers import PaperRecord, parse_text
+from courseweb.papers.importers import PaperRecord, ParseResult, parse_text
 from courseweb.papers.importers.cleaning import unexpanded_macros
 from courseweb.papers.importers.records import Flag
 from courseweb.papers.models import (
@@ -33,6 +33,8 @@ from courseweb.papers.models import (
     TagStatus,
 )
 
+IMPORT_ATTEMPTS = 3
+IMPORT_LOCK_KEY = 663505  # advisory lock id for catalogue imports
 REPORT_SUMMARY = "added: {added}, merged: {merged}, skipped: {skipped}"
 SKIP_UNIDENTIFIABLE = "no title, arXiv id or DOI to identify it"
 ERROR_EMPTY_TEXT = "The file is empty."
@@ -260,7 +262,26 @@ def paper_import_text(
     if not text.strip():
         raise ValueError(ERROR_EMPTY_TEXT)
     result = parse_text(text=text, fmt=fmt, filename=filename or None)
+    for attempt in range(IMPORT_ATTEMPTS):
+        try:
+            return _import_records(result=result, text=text, filename=filename, user=user)
+        except IntegrityError:  # a concurrent import added the same id first: match against it this time
+            if attempt == IMPORT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _serialize_imports() -> None:
+    """One import at a time on PostgreSQL (SQLite's IMMEDIATE transactions already serialize writers),
+    so two concurrent imports of the same untitled-id-less paper cannot both add it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
+def _import_records(*, result: ParseResult, text: str, filename: str, user: Any) -> ImportBatch:
     with transaction.atomic():
+        _serialize_imports()
         batch = ImportBatch.objects.create(
             format=result.format,
             filename=filename[:255],
