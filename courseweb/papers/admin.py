@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from courseweb.papers.models import ImportBatch, Paper, PaperEligibility, PaperSource, PaperTag, Tag
 
@@ -46,6 +47,7 @@ class PaperAdmin(admin.ModelAdmin):
     search_fields = ("title", "authors_text", "arxiv_id", "doi", "venue")
     readonly_fields = ("title_key", "created_at", "updated_at", "primary_format")
     inlines = (PaperTagInline, PaperSourceInline)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(ImportBatch)
