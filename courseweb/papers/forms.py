@@ -55,6 +55,13 @@ class ImportForm(forms.Form):
         choices=[("", "Detect automatically"), *[(f, FORMAT_LABELS.get(f, f)) for f in FORMAT_CHOICES]],
     )
 
+    captured_on = forms.DateField(
+        label="Page copied on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional. Scholar profiles leave the year out of this year's dates; this says which year.",
+    )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         upload, pasted = data.get("file"), (data.get("text") or "").strip()

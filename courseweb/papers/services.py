@@ -9,6 +9,7 @@ record as added, merged or skipped with a reason, and ends with ``added: A, merg
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -253,15 +254,21 @@ def _store(record: PaperRecord, batch: ImportBatch) -> ReportLine:
 
 
 def paper_import_text(
-    *, text: str, fmt: str | None = None, filename: str = "", user: Any = None
+    *,
+    text: str,
+    fmt: str | None = None,
+    filename: str = "",
+    user: Any = None,
+    capture_date: dt.date | None = None,
 ) -> ImportBatch:
     """Parse `text` (format detected when `fmt` is None) and store its records; returns the batch with its report.
 
+    `capture_date` is the day a page was copied (scholar profiles omit the current year).
     Raises `importers.FormatError` (a ValueError) when the text is not in the format, before anything is stored.
     """
     if not text.strip():
         raise ValueError(ERROR_EMPTY_TEXT)
-    result = parse_text(text=text, fmt=fmt, filename=filename or None)
+    result = parse_text(text=text, fmt=fmt, filename=filename or None, capture_date=capture_date)
     for attempt in range(IMPORT_ATTEMPTS):
         try:
             return _import_records(result=result, text=text, filename=filename, user=user)

@@ -91,7 +91,11 @@ def import_page(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             batch = services.paper_import_text(
-                text=data["content"], fmt=data["format"] or None, filename=data["filename"], user=request.user
+                text=data["content"],
+                fmt=data["format"] or None,
+                filename=data["filename"],
+                user=request.user,
+                capture_date=data.get("captured_on"),
             )
         except (FormatError, ValueError) as error:
             form.add_error(None, str(error))

@@ -6,6 +6,7 @@ normalized ``PaperRecord``s with provenance (format and line) plus the rejected 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from courseweb.papers.importers import arxiv_listing, bibtex, identifiers, scholar, trending
@@ -33,11 +34,19 @@ FORMAT_CHOICES: tuple[str, ...] = tuple(PARSERS)
 UNKNOWN_FORMAT = "unknown format '{fmt}'; choose one of: {choices}"
 
 
-def parse_text(*, text: str, fmt: str | None = None, filename: str | None = None) -> ParseResult:
-    """Parse one source text with the named importer, or the detected one when ``fmt`` is None."""
+def parse_text(
+    *, text: str, fmt: str | None = None, filename: str | None = None, capture_date: dt.date | None = None
+) -> ParseResult:
+    """Parse one source text with the named importer, or the detected one when ``fmt`` is None.
+
+    ``capture_date`` is the day the page was copied; pages that omit the current year (scholar profiles)
+    take their missing years from it.
+    """
     name = fmt or detect_format(text=text, filename=filename)
     if name not in PARSERS:
         raise FormatError(UNKNOWN_FORMAT.format(fmt=name, choices=", ".join(FORMAT_CHOICES)))
+    if name == scholar.FORMAT:
+        return scholar.parse(text=text, capture_date=capture_date)
     return PARSERS[name](text=text)
 
 

@@ -7,7 +7,8 @@ maybe a trailing ``· affiliation``) and the abstract.  Records are found by the
 position, and the header's paper count is reported, not trusted.
 
 Dates without a year are this year's on such pages: the year is taken from ``capture_date`` when given,
-otherwise it is one more than the latest explicit year on the page; either way the record is flagged.
+otherwise it is one more than the latest explicit year on the page (never after today); either way the
+record is flagged.  A date that would fall after the capture day belongs to the year before.
 """
 
 from __future__ import annotations
@@ -84,9 +85,8 @@ def _parse_authors(line: str, record: PaperRecord) -> None:
 def _infer_year(explicit_years: list[int], capture_date: dt.date | None) -> int:
     if capture_date is not None:
         return capture_date.year
-    if explicit_years:
-        return max(explicit_years) + 1
-    return dt.date.today().year
+    this_year = dt.date.today().year
+    return min(max(explicit_years) + 1, this_year) if explicit_years else this_year
 
 
 def parse(*, text: str, source: str = FORMAT, capture_date: dt.date | None = None) -> ParseResult:
@@ -134,7 +134,7 @@ def parse(*, text: str, source: str = FORMAT, capture_date: dt.date | None = Non
             if not meta.group("year"):
                 undated += 1
                 record.year_inferred = True
-                if capture_date is not None and date > capture_date:
+                if date > (capture_date or dt.date.today()):
                     date = date.replace(year=year - 1)
             record.date, record.date_precision = date, DatePrecision.DAY
         result.records.append(record.finalize())

@@ -63,3 +63,13 @@ def test_command_errors(tmp_path: Path) -> None:
     with pytest.raises(CommandError):
         _run(str(prose), "--format", "ris")
     assert not Paper.objects.exists()
+
+
+def test_command_captured_on_sets_the_missing_years(tmp_path: Path) -> None:
+    page = tmp_path / "profile.txt"
+    abstract = "We study pricing. We prove a bound. We test it on data. " * 4
+    page.write_text(f"LGJun 2\nA Paper From June\n\nAda Lovelace\n\n{abstract}\n", encoding="utf-8")
+    _run(str(page), "--captured-on", "2027-03-01")
+    paper = Paper.objects.get()
+    assert paper.date.isoformat() == "2026-06-02" and paper.year_inferred
+    assert "year-inferred" in paper.flags

@@ -123,3 +123,14 @@ def test_tag_suggestions_come_from_the_text() -> None:
     )
     assert tags == ["bandits", "pricing-revenue", "supply-chain"]
     assert suggest_tags(title=None, abstract="Nothing relevant here.") == []
+
+
+def test_scholar_missing_year_follows_the_latest_year_on_the_page() -> None:
+    from courseweb.papers.importers import scholar
+
+    abstract = "We study pricing. We prove a bound. We test it on data. " * 4
+    page = f"MLMar 3, 2020\nOld Paper\n\nAda Lovelace\n\n{abstract}\n\nLGJan 9\nNew Paper\n\nAlan Turing\n\n{abstract}"
+    old, new = scholar.parse(text=page).records
+    assert (old.date, old.year_inferred) == (dt.date(2020, 3, 3), False)
+    assert (new.date, new.year_inferred) == (dt.date(2021, 1, 9), True)
+    assert scholar.parse(text=page, capture_date=dt.date(2024, 1, 5)).records[1].date == dt.date(2023, 1, 9)

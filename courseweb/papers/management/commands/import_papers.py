@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -22,6 +23,11 @@ class Command(BaseCommand):
             "--format", choices=FORMAT_CHOICES, help="the file's format (detected when omitted)"
         )
         parser.add_argument("--user", help="e-mail or username of the staff member to record as importer")
+        parser.add_argument(
+            "--captured-on",
+            type=dt.date.fromisoformat,
+            help="YYYY-MM-DD the page was copied; scholar profiles omit the current year from dates",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         path = Path(str(options["file"]))
@@ -39,9 +45,15 @@ class Command(BaseCommand):
             )
             if user is None:
                 raise CommandError(f"no user {options['user']}")
-        fmt = options["format"]
+        fmt, captured_on = options["format"], options["captured_on"]
         try:
-            batch = paper_import_text(text=text, fmt=str(fmt) if fmt else None, filename=path.name, user=user)
+            batch = paper_import_text(
+                text=text,
+                fmt=str(fmt) if fmt else None,
+                filename=path.name,
+                user=user,
+                capture_date=captured_on if isinstance(captured_on, dt.date) else None,
+            )
         except (FormatError, ValueError) as error:
             raise CommandError(f"{path}: {error}") from error
         self.stdout.write(batch.report)
