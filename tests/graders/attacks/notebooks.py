@@ -93,22 +93,34 @@ def source_notebook(cells: Sequence[Cell]) -> NotebookNode:
     return nb
 
 
-_SOLUTION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.M | re.S)
-_HIDDEN = re.compile(
-    r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S
-)
-
-
 def strip_solutions(source: str) -> str:
-    def stub(match: re.Match[str]) -> str:
-        indent = match.group(1)
-        return "\n".join(indent + line for line in STUB.splitlines())
-
-    return _SOLUTION.sub(stub, source)
+    """Replace each solution region by the code stub, line by line as nbgrader's ClearSolutions does."""
+    out: list[str] = []
+    inside = False
+    for line in source.split("\n"):
+        if "BEGIN SOLUTION" in line:
+            inside = True
+            indent = re.match(r"\s*", line).group(0)  # type: ignore[union-attr]
+            out.extend(indent + stub for stub in STUB.split("\n"))
+        elif "END SOLUTION" in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
 
 
 def strip_hidden_tests(source: str) -> str:
-    return _HIDDEN.sub("", source).rstrip("\n")
+    """Drop each hidden-test region, line by line as nbgrader's ClearHiddenTests does."""
+    out: list[str] = []
+    inside = False
+    for line in source.split("\n"):
+        if "BEGIN HIDDEN TESTS" in line:
+            inside = True
+        elif "END HIDDEN TESTS" in line:
+            inside = False
+        elif not inside:
+            out.append(line)
+    return "\n".join(out)
 
 
 def release_notebook(cells: Sequence[Cell]) -> NotebookNode:
