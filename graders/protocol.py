@@ -1,0 +1,134 @@
+"""The host's state machine for one notebook's events from the sandbox.
+
+The notebook process (S) and test processes (T) report with frames on the events pipe. The host accepts
+them only in the order the plan allows: a test's source is handed out once, to the test that is running,
+and a test result counts only after that test asked for its source and before it ended. Anything else is
+ignored and flagged for staff (it can only come from code that writes to the harness's channel).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_FLAGS = 100
+
+
+@dataclass
+class NotebookRun:
+    """What the sandbox reported for one notebook (raw, before scoring)."""
+
+    cells: dict[int, dict[str, Any]] = field(default_factory=dict)
+    tests: dict[int, dict[str, Any]] = field(default_factory=dict)
+    timeouts: set[int] = field(default_factory=set)
+    flags: list[str] = field(default_factory=list)
+    finished: bool = False
+    exit_info: dict[str, Any] = field(default_factory=dict)
+    total_timeout: bool = False
+    output_overflow: bool = False
+
+
+class EventHandler:
+    """Consumes frames for one notebook run and fills a :class:`NotebookRun`."""
+
+    def __init__(
+        self, *, tests: dict[int, str], run: NotebookRun, on_cell: Callable[[int], None] | None
+    ) -> None:
+        self.tests = tests
+        self.run = run
+        self.on_cell = on_cell
+        self.current: int | None = None
+        self.current_kind: str | None = None
+        self.started_at: float | None = None
+        self.requested: int | None = None
+        self.fed_tests: set[int] = set()
+        self.ended_tests: set[int] = set()
+
+    def flag(self, text: str) -> None:
+        if len(self.run.flags) < MAX_FLAGS and text not in self.run.flags:
+            self.run.flags.append(text)
+
+    def cell_deadline(self, timeout: float) -> float | None:
+        if self.current is None or self.started_at is None or self.current in self.run.timeouts:
+            return None
+        extra = 5.0 if self.current_kind == "test" else 0.0  # S enforces the test's own limit first
+        return self.started_at + timeout + extra
+
+    def timed_out(self) -> None:
+        if self.current is not None:
+            self.run.timeouts.add(self.current)
+
+    def still_in_timed_out_cell(self) -> bool:
+        return self.current is not None and self.current in self.run.timeouts
+
+    def pending_feeds(self) -> list[tuple[int, str]]:
+        if self.requested is None or self.requested in self.fed_tests:
+            return []
+        return [(self.requested, self.tests[self.requested])]
+
+    def fed(self, index: int) -> None:
+        self.fed_tests.add(index)
+
+    def _begin(self, index: int, kind: str) -> None:
+        self.current, self.current_kind, self.started_at = index, kind, time.monotonic()
+        if self.on_cell is not None:
+            self.on_cell(index)
+
+    def handle(self, frame: dict[str, Any]) -> None:
+        kind = frame.get("t")
+        index = frame.get("i")
+        if kind == "begin":
+            return
+        if kind == "done":
+            self.current = None
+            self.run.finished = True
+            return
+        if not isinstance(index, int):
+            self.flag("malformed message from the notebook")
+            return
+        if kind == "cell_start":
+            if self.current is not None or index in self.tests:
+                self.flag("out-of-order message from the notebook")
+                return
+            self._begin(index, "cell")
+        elif kind == "cell_end":
+            if self.current != index or self.current_kind != "cell":
+                self.flag("out-of-order message from the notebook")
+                return
+            self.run.cells[index] = {
+                "status": frame.get("status"),
+                "outputs": frame.get("outputs") or [],
+                "count": frame.get("count"),
+            }
+            self.current = None
+        elif kind == "test_start":
+            if self.current is not None or index not in self.tests or index in self.ended_tests:
+                self.flag("out-of-order message from the notebook")
+                return
+            self._begin(index, "test")
+        elif kind == "need_source":
+            if self.current != index or self.current_kind != "test" or self.requested == index:
+                self.flag("a test source was requested out of order")
+                return
+            self.requested = index
+        elif kind == "test_result":
+            if self.current != index or index not in self.fed_tests or index in self.run.tests:
+                self.flag("a test result arrived out of order (possible forgery)")
+                self.run.tests[index] = {"outcome": "forged", "flags": []}
+                return
+            self.run.tests[index] = frame
+        elif kind == "test_end":
+            if self.current != index or self.current_kind != "test":
+                self.flag("out-of-order message from the notebook")
+                return
+            self.ended_tests.add(index)
+            result = self.run.tests.get(index)
+            if frame.get("outcome") == "timeout":
+                self.run.timeouts.add(index)
+            elif result is None:
+                self.run.tests[index] = {"outcome": "died", "status": frame.get("status"), "flags": []}
+            self.current = None
+        else:
+            self.flag("unknown message from the notebook")

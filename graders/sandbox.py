@@ -1,0 +1,243 @@
+"""How the zygote is started: the bubblewrap command line, slot uids, cgroups and process clean-up.
+
+Modes (``GRADERS_SANDBOX`` or the ``mode`` argument):
+
+* ``bwrap-root`` (default when running as root): bubblewrap without a user namespace; only the system
+  library folders, the Python prefix and the course virtualenv are mounted read-only, plus private tmpfs
+  scratch folders; no network (loopback included), new pid/ipc/uts namespaces. The zygote keeps only
+  CAP_SETUID/CAP_SETGID/CAP_KILL; every notebook runs as the slot's own unprivileged uid
+  (``GRADERS_BASE_UID`` + slot, default 64000), so RLIMIT_NPROC and clean-up are per slot.
+* ``bwrap-user`` (not root): the same mounts inside bubblewrap's user namespace; the sandbox is used for
+  one submission only and torn down (pid namespace) afterwards.
+* ``none``: no isolation at all, for development on machines without bubblewrap. Never the default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import signal
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BWRAP = "/usr/bin/bwrap"
+SCRATCH = "/home/grader"
+INBOX = "/grader-in"
+DEFAULT_BASE_UID = 64000
+MAX_SLOTS = 64
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+ERR_NO_SLOT = "no free grading slot (all {n} slot locks are held)"
+ERR_NO_BWRAP = "bubblewrap ({path}) is not installed; set GRADERS_SANDBOX=none only for development"
+
+
+def default_mode() -> str:
+    configured = os.environ.get("GRADERS_SANDBOX", "").strip()
+    if configured:
+        return configured
+    return "bwrap-root" if os.geteuid() == 0 else "bwrap-user"
+
+
+def runtime_root() -> Path:
+    root = Path(os.environ.get("GRADERS_RUNTIME_DIR", Path(tempfile.gettempdir()) / "graders-runtime"))
+    root.mkdir(mode=0o711, parents=True, exist_ok=True)
+    return root
+
+
+@dataclass
+class SlotLease:
+    """An exclusive grading slot across processes (flock on a file per slot)."""
+
+    index: int
+    uid: int | None
+    directory: Path
+    lock_fd: int
+
+    def release(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.lock_fd)
+
+
+def acquire_slot(*, mode: str) -> SlotLease:
+    root = runtime_root()
+    base = int(os.environ.get("GRADERS_BASE_UID", DEFAULT_BASE_UID))
+    for index in range(MAX_SLOTS):
+        path = root / f"slot-{index}.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        directory = root / f"slot-{index}"
+        shutil.rmtree(directory, ignore_errors=True)
+        (directory / "in").mkdir(parents=True, mode=0o755)
+        (directory / "etc").mkdir(mode=0o755)
+        uid = base + index if (os.geteuid() == 0 and mode in ("bwrap-root", "none")) else None
+        if uid is not None:
+            kill_uid(uid)
+        return SlotLease(index=index, uid=uid, directory=directory, lock_fd=fd)
+    raise RuntimeError(ERR_NO_SLOT.format(n=MAX_SLOTS))
+
+
+def python_paths() -> list[str]:
+    """Folders the interpreter needs: the venv and the base interpreter's prefix."""
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    stdlib = sysconfig.get_paths().get("stdlib")
+    if stdlib:
+        paths.add(str(Path(stdlib).parent.parent))
+    real = Path(os.path.realpath(sys.executable)).parent.parent
+    paths.add(str(real))
+    return sorted(p for p in paths if p and p not in ("/", "/usr") and Path(p).exists())
+
+
+def write_identity_files(*, lease: SlotLease) -> None:
+    uid = lease.uid if lease.uid is not None else os.getuid()
+    (lease.directory / "etc" / "passwd").write_text(
+        f"root:x:0:0:root:/root:/usr/sbin/nologin\ngrader:x:{uid}:{uid}:grader:{SCRATCH}:/usr/sbin/nologin\n"
+    )
+    (lease.directory / "etc" / "group").write_text(f"root:x:0:\ngrader:x:{uid}:\n")
+
+
+def bwrap_argv(*, lease: SlotLease, mode: str, scratch_mb: int, env: dict[str, str]) -> list[str]:
+    if not Path(BWRAP).exists():
+        raise RuntimeError(ERR_NO_BWRAP.format(path=BWRAP))
+    write_identity_files(lease=lease)
+    argv = [BWRAP, "--die-with-parent", "--new-session", "--clearenv"]
+    argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    if mode == "bwrap-user":
+        argv += ["--unshare-user"]
+    else:
+        argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL"]
+    argv += ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib64", "sbin", "lib32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            argv += ["--symlink", os.readlink(path), f"/{name}"]
+        elif path.is_dir():
+            argv += ["--ro-bind", str(path), f"/{name}"]
+    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf"):
+        if Path(etc).exists():
+            argv += ["--ro-bind", etc, etc]
+    argv += ["--ro-bind", str(lease.directory / "etc" / "passwd"), "/etc/passwd"]
+    argv += ["--ro-bind", str(lease.directory / "etc" / "group"), "/etc/group"]
+    for path in python_paths():
+        argv += ["--ro-bind", path, path]
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    size = str(scratch_mb * 1024 * 1024)
+    argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
+    argv += ["--perms", "1777", "--size", size, "--tmpfs", SCRATCH]
+    argv += ["--ro-bind", str(lease.directory / "in"), INBOX]
+    argv += ["--chdir", SCRATCH, "--hostname", "grader"]
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    return argv
+
+
+# ----- cgroups (v1 here; v2 unified when that is what the machine has) -----
+
+
+@dataclass
+class Cgroup:
+    paths: list[Path]
+
+    def add(self, pid: int) -> None:
+        for path in self.paths:
+            with contextlib.suppress(OSError):
+                (path / "cgroup.procs").write_text(str(pid))
+
+    def memory_limited(self) -> bool:
+        return any(p.parts[-3] == "memory" or (p / "memory.max").exists() for p in self.paths)
+
+    def remove(self) -> None:
+        for path in self.paths:
+            for _ in range(20):
+                try:
+                    path.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+
+
+def make_cgroup(*, slot: int, memory_bytes: int, max_pids: int) -> Cgroup | None:
+    """A per-slot cgroup with memory and pids limits, or None when cgroups are not writable."""
+    paths: list[Path] = []
+    name = f"graders/slot-{slot}"
+    for controller, settings in (
+        ("memory", {"memory.limit_in_bytes": str(memory_bytes)}),
+        ("pids", {"pids.max": str(max_pids)}),
+    ):
+        base = CGROUP_ROOT / controller
+        if not base.is_dir() or not os.access(base, os.W_OK):
+            continue
+        path = base / name
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            for key, value in settings.items():
+                (path / key).write_text(value)
+            if controller == "memory":
+                with contextlib.suppress(OSError):
+                    (path / "memory.swappiness").write_text("0")
+        except OSError:
+            continue
+        paths.append(path)
+    return Cgroup(paths) if paths else None
+
+
+# ----- processes -----
+
+
+def uid_processes(uid: int) -> list[int]:
+    found: list[int] = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                for line in fh:
+                    if line.startswith("Uid:"):
+                        if int(line.split()[1]) == uid:
+                            found.append(int(entry))
+                        break
+        except OSError:
+            continue
+    return found
+
+
+def kill_uid(uid: int, *, attempts: int = 100) -> bool:
+    """SIGKILL every process of ``uid`` on the machine until none is left; True when none is left."""
+    for _ in range(attempts):
+        pids = uid_processes(uid)
+        if not pids:
+            return True
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
+    return not uid_processes(uid)
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry))
+    out: list[int] = []
+    stack = [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            out.append(child)
+            stack.append(child)
+    return out

@@ -1,0 +1,345 @@
+"""Host side of one warm sandbox (a "slot"): start the zygote, run a notebook, enforce limits, reset.
+
+The host talks to the zygote over its stdin/stdout (commands, replies) and reads the notebook's events
+(outputs, test results) from a separate pipe. It enforces the wall-clock limits (per cell and per
+submission) and the total output size, and it hands a hidden test's source to the sandbox only when the
+test process asks for it, once, in notebook order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from graders import sandbox
+from graders.harness import MODULES, wire
+from graders.limits import Limits
+from graders.protocol import EventHandler, NotebookRun
+
+DEFAULT_PRELOAD = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "sklearn",
+    "sklearn.linear_model",
+    "sklearn.model_selection",
+    "torch",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "IPython",
+)
+BOOTSTRAP = (
+    "import os,sys,json,types\n"
+    "def _r(n):\n"
+    " b=b''\n"
+    " while len(b)<n:\n"
+    "  c=os.read(0,n-len(b))\n"
+    "  if not c: raise SystemExit(3)\n"
+    "  b+=c\n"
+    " return b\n"
+    "k=_r(32);n=int.from_bytes(_r(8),'big');mods=json.loads(_r(n))\n"
+    "p=types.ModuleType('grader_harness');p.__path__=[];sys.modules['grader_harness']=p\n"
+    "for name,src in mods:\n"
+    " m=types.ModuleType('grader_harness.'+name);m.__package__='grader_harness'\n"
+    " sys.modules[m.__name__]=m;setattr(p,name,m)\n"
+    " exec(compile(src,'<grader_harness/'+name+'.py>','exec'),m.__dict__)\n"
+    "del mods\n"
+    "sys.modules['grader_harness.zygote'].main(k)\n"
+)
+START_TIMEOUT_S = 180.0
+GRACE_S = 2.0
+ERR_START = "the grading sandbox did not start: {detail}"
+
+
+def harness_sources() -> list[tuple[str, str]]:
+    folder = Path(__file__).with_name("harness")
+    return [(name, (folder / f"{name}.py").read_text(encoding="utf-8")) for name in MODULES]
+
+
+def base_env(*, workdir: str, tmpdir: str) -> dict[str, str]:
+    venv_bin = str(Path(sys.executable).parent)
+    return {
+        "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": workdir,
+        "TMPDIR": tmpdir,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{tmpdir}/.matplotlib",
+        "IPYTHONDIR": f"{tmpdir}/.ipython",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "NBGRADER_EXECUTION": "autograde",
+    }
+
+
+class Slot:
+    """A warm zygote in a sandbox, reusable for many submissions (except in bwrap-user mode)."""
+
+    def __init__(self, *, mode: str | None = None, preload: tuple[str, ...] = DEFAULT_PRELOAD) -> None:
+        self.mode = mode or sandbox.default_mode()
+        self.preload = preload
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.lease: sandbox.SlotLease | None = None
+        self.cgroup: sandbox.Cgroup | None = None
+        self.key = secrets.token_bytes(32)
+        self.events_fd = -1
+        self.ready_info: dict[str, Any] = {}
+        self.used = 0
+        self.errlog: Any = None
+        self.workdir = ""
+        self.tmpdir = ""
+
+    @property
+    def reusable(self) -> bool:
+        return self.mode != "bwrap-user" and self.alive
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def describe(self) -> str:
+        uid = self.lease.uid if self.lease else None
+        if self.mode == "none":
+            return f"none (NOT isolated: development only) uid={uid} rlimits warm-zygote"
+        cg = "cgroup+rlimits" if self.cgroup else "rlimits"
+        return f"{self.mode} uid={uid} {cg} net=none pid/ipc/uts namespaces warm-zygote"
+
+    def start(self) -> None:
+        self.lease = sandbox.acquire_slot(mode=self.mode)
+        if self.mode == "none":
+            work = self.lease.directory / "work"
+            tmp = self.lease.directory / "tmp"
+            for folder in (work, tmp):
+                folder.mkdir(mode=0o700)
+                if self.lease.uid is not None:
+                    os.chown(folder, self.lease.uid, self.lease.uid)
+            workdir, tmpdirs, inbox = str(work), [str(tmp)], str(self.lease.directory / "in")
+            env = base_env(workdir=workdir, tmpdir=str(tmp))
+            argv = [sys.executable, "-I", "-B", "-c", BOOTSTRAP]
+            cwd: str | None = workdir
+        else:
+            workdir, tmpdirs, inbox = f"{sandbox.SCRATCH}/work", ["/tmp"], sandbox.INBOX
+            env = base_env(workdir=workdir, tmpdir="/tmp")
+            argv = sandbox.bwrap_argv(
+                lease=self.lease, mode=self.mode, scratch_mb=Limits().scratch_mb, env=env
+            )
+            argv += [sys.executable, "-I", "-B", "-c", BOOTSTRAP]
+            cwd = None
+        self.workdir, self.tmpdir = workdir, tmpdirs[0]
+        events_r, events_w = os.pipe()
+        self.errlog = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the slot
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.errlog,
+            pass_fds=(events_w,),
+            env=env if self.mode == "none" else {},
+            cwd=cwd,
+            close_fds=True,
+        )
+        os.close(events_w)
+        self.events_fd = events_r
+        os.set_blocking(events_r, False)
+        payload = json.dumps(harness_sources()).encode("utf-8")
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(self.key + len(payload).to_bytes(8, "big") + payload)
+        self.proc.stdin.flush()
+        init = {
+            "uid": self.lease.uid,
+            "workdir": workdir,
+            "inbox": inbox,
+            "tmpdirs": tmpdirs,
+            "preload": list(self.preload),
+            "events_fd": events_w,
+        }
+        self.command(init)
+        reply = self.reply(timeout=START_TIMEOUT_S)
+        if reply is None or reply.get("t") != "ready":
+            detail = self.stderr_tail()
+            self.close()
+            raise RuntimeError(ERR_START.format(detail=detail or reply))
+        self.ready_info = reply
+        if self.mode != "none" and os.geteuid() == 0:
+            self.cgroup = sandbox.make_cgroup(slot=self.lease.index, memory_bytes=1 << 40, max_pids=1 << 20)
+            if self.cgroup:
+                for pid in [self.proc.pid, *sandbox.descendants(self.proc.pid)]:
+                    self.cgroup.add(pid)
+
+    def stderr_tail(self) -> str:
+        if self.errlog is None:
+            return ""
+        self.errlog.seek(0)
+        return self.errlog.read()[-2000:].decode("utf-8", "replace")
+
+    def command(self, obj: dict[str, Any]) -> None:
+        assert self.proc is not None and self.proc.stdin is not None
+        self.proc.stdin.write(wire.encode(obj, self.key))
+        self.proc.stdin.flush()
+
+    def reply(self, *, timeout: float) -> dict[str, Any] | None:
+        assert self.proc is not None and self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            return None
+        try:
+            return wire.read_frame(self.proc.stdout.fileno(), self.key)
+        except (EOFError, wire.WireError):
+            return None
+
+    def apply_limits(self, limits: Limits) -> None:
+        if self.cgroup is None:
+            return
+        zygote_mb = float(self.ready_info.get("rss_mb", 0)) or 600.0
+        memory = int((limits.memory_mb + zygote_mb + 64) * 1024 * 1024)
+        for path in self.cgroup.paths:
+            with contextlib.suppress(OSError):
+                if (path / "memory.limit_in_bytes").exists():
+                    (path / "memory.limit_in_bytes").write_text(str(memory))
+                if (path / "pids.max").exists():
+                    (path / "pids.max").write_text(str(limits.max_processes + 16))
+
+    def reset(self, *, files: dict[str, Path]) -> None:
+        """Kill the previous submission's processes, wipe scratch and stage this submission's files."""
+        assert self.lease is not None
+        inbox = self.lease.directory / "in"
+        shutil.rmtree(inbox, ignore_errors=True)
+        inbox.mkdir(mode=0o755)
+        for rel, src in files.items():
+            target = inbox / rel
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+            shutil.copyfile(src, target)
+            target.chmod(0o644)
+        self.command({"t": "reset"})
+        reply = self.reply(timeout=60)
+        if reply is None or reply.get("t") != "reset_done":
+            raise RuntimeError(ERR_START.format(detail="reset failed"))
+        if self.lease.uid is not None:
+            sandbox.kill_uid(self.lease.uid)
+
+    def close(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self.command({"t": "quit"})
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            for stream in (self.proc.stdin, self.proc.stdout):
+                with contextlib.suppress(OSError):
+                    if stream:
+                        stream.close()
+            self.proc = None
+        if self.events_fd >= 0:
+            os.close(self.events_fd)
+            self.events_fd = -1
+        if self.lease is not None:
+            if self.lease.uid is not None:
+                sandbox.kill_uid(self.lease.uid)
+            if self.cgroup:
+                self.cgroup.remove()
+                self.cgroup = None
+            shutil.rmtree(self.lease.directory, ignore_errors=True)
+            self.lease.release()
+            self.lease = None
+        if self.errlog is not None:
+            self.errlog.close()
+            self.errlog = None
+
+    def run_notebook(
+        self,
+        *,
+        job: dict[str, Any],
+        tests: dict[int, str],
+        limits: Limits,
+        deadline: float,
+        on_cell: Callable[[int], None] | None = None,
+    ) -> NotebookRun:
+        """Run one notebook; ``tests`` maps cell index to the full test source (sent on request)."""
+        self.used += 1
+        handler = EventHandler(tests=tests, run=NotebookRun(), on_cell=on_cell)
+        reader = wire.FrameReader(self.key, max_bytes=limits.output_total_bytes)
+        self.command({"t": "run", "job": job})
+        assert self.proc is not None and self.proc.stdout is not None
+        control = self.proc.stdout.fileno()
+        interrupted_at: float | None = None
+        killed = False
+        while True:
+            now = time.monotonic()
+            cell_deadline = handler.cell_deadline(limits.cell_timeout_s)
+            wake = min(deadline, cell_deadline or deadline, (interrupted_at or now) + GRACE_S)
+            ready, _, _ = select.select([self.events_fd, control], [], [], max(0.0, min(wake - now, 1.0)))
+            if self.events_fd in ready:
+                self._drain_events(reader, handler)
+            if control in ready:
+                message = self._control_message()
+                if message is None:
+                    handler.run.flags.append("the sandbox stopped unexpectedly")
+                    break
+                if message.get("t") == "exited":
+                    self._drain_events(reader, handler)
+                    handler.run.exit_info = message
+                    break
+            for index, source in handler.pending_feeds():
+                self.command({"t": "feed", "data": {"source": source}})
+                handler.fed(index)
+            now = time.monotonic()
+            if reader.total > limits.output_total_bytes and not killed:
+                handler.run.output_overflow = True
+                self.command({"t": "killall"})
+                killed = True
+            elif now >= deadline and not killed:
+                handler.run.total_timeout = True
+                self.command({"t": "killall"})
+                killed = True
+            elif cell_deadline is not None and now >= cell_deadline and interrupted_at is None:
+                handler.timed_out()
+                self.command({"t": "signal", "sig": int(signal.SIGINT)})
+                interrupted_at = now
+            elif interrupted_at is not None and now >= interrupted_at + GRACE_S and not killed:
+                if handler.still_in_timed_out_cell():
+                    self.command({"t": "killall"})
+                    killed = True
+                else:
+                    interrupted_at = None
+        if reader.bad_frames:
+            handler.run.flags.append(f"{reader.bad_frames} forged or corrupt message(s) from the notebook")
+        return handler.run
+
+    def _drain_events(self, reader: wire.FrameReader, handler: Any) -> None:
+        while True:
+            try:
+                data = os.read(self.events_fd, 1 << 20)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            if reader.total <= reader.max_bytes + (1 << 20):
+                for frame in reader.feed(data):
+                    handler.handle(frame)
+            else:
+                reader.total += len(data)
+
+    def _control_message(self) -> dict[str, Any] | None:
+        assert self.proc is not None and self.proc.stdout is not None
+        try:
+            return wire.read_frame(self.proc.stdout.fileno(), self.key)
+        except (EOFError, wire.WireError):
+            return None
