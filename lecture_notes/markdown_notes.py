@@ -69,8 +69,8 @@ def _parser(bag: MathBag, anchors: list[Anchor]) -> MarkdownIt:
         placeholder = bag.add(tex, display=True)
         if label:
             anchors.append(Anchor("eq", label, f"({label})"))
-            return f'<div class="equation" id="eq-{label}">{placeholder}</div>\n'
-        return f'<div class="equation">{placeholder}</div>\n'
+            return f'<div class="equation" id="eq-{label}" tabindex="0">{placeholder}</div>\n'
+        return f'<div class="equation" tabindex="0">{placeholder}</div>\n'
 
     md.add_render_rule("math_inline", inline_math)
     md.add_render_rule("math_inline_double", inline_double)
@@ -113,7 +113,7 @@ def render_markdown(source: str) -> RenderedNote:
                 anchors.append(Anchor("sec", str(html_id).removeprefix("s-"), text))
     bag.render()
     return RenderedNote(
-        html=bag.substitute(html),
+        html=bag.substitute(html).replace("<pre>", '<pre tabindex="0">'),
         title=title,
         text=re.sub(r"\s+", " ", " ".join(prose)).strip(),
         math_text=" ".join(m for m in math if m),

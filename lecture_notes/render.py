@@ -83,11 +83,14 @@ class PageRenderer:
             placeholder = self.bag.add(block.text, display=True)
             if block.number:
                 page.anchors.append(Anchor("eq", block.number, f"({block.number})"))
-                return f'<div class="equation" id="eq-{block.number}">{placeholder}</div>'
-            return f'<div class="equation">{placeholder}</div>'
+                return (
+                    f'<div class="equation" id="eq-{block.number}" tabindex="0" role="group" '
+                    f'aria-label="Equation ({block.number})">{placeholder}</div>'
+                )
+            return f'<div class="equation" tabindex="0">{placeholder}</div>'
         if kind == "code":
             prose.append(block.text)
-            return f'<pre class="code"><code>{html.escape(block.text, quote=False)}</code></pre>'
+            return f'<pre class="code" tabindex="0"><code>{html.escape(block.text, quote=False)}</code></pre>'
         if kind == "algorithm":
             return self._algorithm(block, page, prose, math)
         if kind == "table":
@@ -164,7 +167,7 @@ class PageRenderer:
                 f"{self.inline.render(block.caption or '')}</caption>"
             )
         table = (
-            f'<div class="table-wrap"><table class="book-table"{table_id}>{caption}'
+            f'<div class="table-wrap" tabindex="0"><table class="book-table"{table_id}>{caption}'
             f"<thead><tr>{cells}</tr></thead><tbody>{trs}</tbody></table></div>"
         )
         if block.meta.get("figure"):
