@@ -110,11 +110,17 @@ def _paper_flags(paper: Paper) -> list[str]:
     return flags
 
 
+def _fit(field: str, value: str) -> str:
+    """A text value cut to the column's length (venues and comments from BibTeX can be long)."""
+    limit = Paper._meta.get_field(field).max_length
+    return value[:limit] if limit else value
+
+
 def _set_authors(paper: Paper, record: PaperRecord) -> None:
     paper.authors = list(record.authors)
     paper.authors_text = ", ".join(record.authors)[:1000]
     paper.authors_truncated = record.authors_truncated
-    paper.author_affil_hint = record.author_affil_hint or ""
+    paper.author_affil_hint = _fit("author_affil_hint", record.author_affil_hint or "")
 
 
 def _set_date(paper: Paper, record: PaperRecord) -> None:
@@ -149,13 +155,14 @@ def _merge(paper: Paper, record: PaperRecord) -> list[str]:
             _set_date(paper, record)
             changed.append("date")
     for field in _FILLED_FIELDS:
-        value = getattr(record, field) or ""
+        value = _fit(field, getattr(record, field) or "")
         if value and (not getattr(paper, field) or (same_source and getattr(paper, field) != value)):
             setattr(paper, field, value)
             changed.append(field)
     for field in ("arxiv_id", "doi"):  # identifiers are filled, never overwritten
         value = getattr(record, field)
-        if value and not getattr(paper, field) and _id_free(field, value, paper):
+        fits = value and len(value) <= (Paper._meta.get_field(field).max_length or 0)
+        if fits and not getattr(paper, field) and _id_free(field, value, paper):
             setattr(paper, field, value)
             changed.append(field)
     score = record.source_score
@@ -168,7 +175,7 @@ def _merge(paper: Paper, record: PaperRecord) -> list[str]:
         changed.append("comments")
     if not paper.url or (paper.arxiv_id and "arxiv.org" not in paper.url):
         url = f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else record.url or ""
-        if url and url != paper.url:
+        if url and url != paper.url and len(url) <= (Paper._meta.get_field("url").max_length or 0):
             paper.url = url
             changed.append("url")
     return [field for field in changed if field != "abstract_raw"]

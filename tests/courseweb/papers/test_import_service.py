@@ -133,3 +133,12 @@ def test_bad_input_stores_nothing() -> None:
     with pytest.raises(FormatError):
         paper_import_text(text="no ids here", fmt="identifiers")
     assert not Paper.objects.exists()
+
+
+def test_overlong_fields_are_cut_to_fit_and_overlong_ids_are_not_stored() -> None:
+    long_venue, long_url = "Proceedings " * 60, "https://example.org/" + "x" * 600
+    bib = f"@article{{a, title={{T}}, journal={{{long_venue}}}, url={{{long_url}}}, doi={{10.1234/{'y' * 600}}}}}"
+    paper_import_text(text=bib)
+    paper = Paper.objects.get()
+    assert len(paper.venue) == 500 and paper.venue == long_venue[:500]
+    assert paper.url == "" and paper.doi == ""
