@@ -216,3 +216,39 @@ def test_non_students_cannot_register(offering):
     ta = staff_member(offering)
     with pytest.raises(GroupError, match=gs.ERROR_NOT_STUDENT):
         gs.group_create(user=ta, offering=offering, name="Staff", now=BEFORE_DEADLINE)
+
+
+def test_the_invitee_is_emailed_after_commit(offering, mailoutbox, django_capture_on_commit_callbacks):
+    amy = enrolled_student(offering, display_name="Amy Chan")
+    ben = enrolled_student(offering, display_name="Ben Lee")
+    group = gs.group_create(user=amy, offering=offering, name="Mailers", now=BEFORE_DEADLINE)
+    with django_capture_on_commit_callbacks(execute=True):
+        gs.group_invite(group=group, inviter=amy, invitee=ben, now=BEFORE_DEADLINE)
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == [ben.email] and "Amy Chan invited you" in mail.subject
+    assert "“Mailers”" in mail.body and "/groups/" in mail.body and "Wed 07 Jan 2026, 23:59" in mail.body
+
+
+def test_the_last_member_cannot_leave_a_group_that_holds_signups(offering):
+    from courseweb.signups.services import signup_create
+    from tests.courseweb.signups.factories import DURING, sheet
+
+    amy = enrolled_student(offering)
+    group = gs.group_create(user=amy, offering=offering, name="Holder", now=BEFORE_DEADLINE)
+    s = sheet(kind="scribing", offering=offering)
+    signup_create(slot=s.slots.first(), group=group, user=amy, now=DURING)
+    with pytest.raises(GroupError, match="drop them"):
+        gs.group_leave(user=amy, offering=offering, now=BEFORE_DEADLINE)
+    assert members(group) == [amy.username]
+
+
+def test_withdrawn_invitation_cannot_be_accepted(offering):
+    amy, ben = enrolled_student(offering), enrolled_student(offering)
+    group = gs.group_create(user=amy, offering=offering, name="Withdrawn", now=BEFORE_DEADLINE)
+    inv = gs.group_invite(group=group, inviter=amy, invitee=ben, now=BEFORE_DEADLINE)
+    with pytest.raises(GroupError, match=gs.ERROR_NOT_MEMBER):
+        gs.group_invite_cancel(invitation=inv, user=ben, now=BEFORE_DEADLINE)
+    gs.group_invite_cancel(invitation=inv, user=amy, now=BEFORE_DEADLINE)
+    with pytest.raises(GroupError, match=gs.ERROR_INVITATION_CLOSED):
+        gs.group_invite_accept(invitation=inv, user=ben, now=BEFORE_DEADLINE)

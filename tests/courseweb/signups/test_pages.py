@@ -144,3 +144,37 @@ def test_staff_assign_move_swap_capacity_and_export(client):
     assert [(r["session"], r["group"]) for r in rows if r["group"]] == [("1", "Two"), ("3", "One")]
     page = client.get("/groups/staff/").content.decode()
     assert "swapped “One”" in page and "moved “One”" in page
+
+
+def _count_queries(client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_board_and_management_query_counts_do_not_grow_with_slots(client):
+    small = sheet(kind="scribing", count=2, title="Small", one_per_group=False)
+    big = sheet(kind="scribing", count=12, title="Big", one_per_group=False)
+    ta = staff(small.offering)
+    for s in (small, big):
+        for slot in s.slots.all():
+            g, _ = group_with()
+            Signup.objects.create(
+                sheet=s,
+                slot=slot,
+                group=g,
+                offering=s.offering,
+                status=SignupStatus.CONFIRMED,
+                place=1,
+                exclusive=False,
+            )
+    _, users = group_with()
+    client.force_login(users[0])
+    assert _count_queries(client, f"/signups/{big.pk}/") == _count_queries(client, f"/signups/{small.pk}/")
+    client.force_login(ta)
+    big_q = _count_queries(client, f"/signups/manage/{big.pk}/")
+    assert big_q == _count_queries(client, f"/signups/manage/{small.pk}/")
+    assert _count_queries(client, "/groups/staff/") < 40
