@@ -30,7 +30,7 @@ from courseweb.courses.selectors import offering_current
 from . import selectors
 from .forms import TokenForm
 from .models import ApiToken
-from .services.submissions import SubmissionRejected, check_size, submission_create
+from .services.submissions import SubmissionRejected, check_declared_length, check_size, submission_create
 from .services.tokens import api_token_authenticate, api_token_create, api_token_revoke
 
 ERR_AUTH = "Send a personal API token: 'Authorization: Bearer <token>' (create one at /homework/tokens/)."
@@ -59,7 +59,7 @@ def token_required(view: Callable) -> Callable:
 
 def _read_body(request: HttpRequest) -> bytes:
     """The raw body, read in chunks and refused as soon as it passes the size limit."""
-    check_size(size=int(request.META.get("CONTENT_LENGTH") or 0) or 1)
+    check_declared_length(length=int(request.META.get("CONTENT_LENGTH") or 0), slack=0)
     parts, total = [], 0
     while chunk := request.read(CHUNK):
         total += len(chunk)
@@ -131,7 +131,7 @@ def api_submit(request: HttpRequest, key: str) -> JsonResponse:
     assignment = access_assignment(request.user, key)
     try:
         if request.content_type == "multipart/form-data":
-            check_size(size=max(0, int(request.META.get("CONTENT_LENGTH") or 0) - 64 * 1024))
+            check_declared_length(length=int(request.META.get("CONTENT_LENGTH") or 0))
             upload = request.FILES.get("notebook")
             if upload is None:
                 raise SubmissionRejected("Send the notebook in a multipart field named 'notebook'.")

@@ -6,7 +6,6 @@ Only the engine's public API is used: `graders.release(source, out)` and `grader
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,17 +13,9 @@ from typing import Any
 import graders
 
 
-def _public(name: str) -> Callable[..., Any]:
-    fn = getattr(graders, name, None)
-    if callable(fn):
-        return fn
-    # The package re-exports `release` from its module of the same name; accept the module's function too.
-    return importlib.import_module(f"graders.{name}").__dict__[name]
-
-
 def engine_release(*, source: Path, out: Path) -> Any:
     """Build the student version of `source` into `out`; returns the engine's release manifest."""
-    return _public("release")(Path(source), Path(out))
+    return graders.release(Path(source), Path(out))
 
 
 def engine_autograde(

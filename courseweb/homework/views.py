@@ -29,6 +29,7 @@ from .services.grading import assignment_regrade, submission_regrade
 from .services.manual import extension_grant, manual_cell_grade_set
 from .services.submissions import (
     SubmissionRejected,
+    check_declared_length,
     check_size,
     max_upload_bytes,
     owner_deadline,
@@ -36,7 +37,6 @@ from .services.submissions import (
 )
 
 FEEDBACK_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox; frame-ancestors 'self'"
-MULTIPART_SLACK = 64 * 1024
 
 
 @require_login
@@ -90,10 +90,11 @@ def submit(request: HttpRequest, key: str) -> HttpResponse:
     assignment = access_assignment(request.user, key)
     form = NotebookUploadForm()
     try:
-        check_size(size=max(0, int(request.META.get("CONTENT_LENGTH") or 0) - MULTIPART_SLACK))
+        check_declared_length(length=int(request.META.get("CONTENT_LENGTH") or 0))
         form = NotebookUploadForm(request.POST, request.FILES)
         if not form.is_valid():
-            raise SubmissionRejected("Choose your .ipynb file to upload.")
+            errors = form.errors.get("notebook") or ["Choose your .ipynb file to upload."]
+            raise SubmissionRejected(str(errors[0]))
         upload = form.cleaned_data["notebook"]
         check_size(size=upload.size)
         outcome = submission_create(

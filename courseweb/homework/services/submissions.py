@@ -70,6 +70,12 @@ def check_size(*, size: int) -> None:
         raise SubmissionRejected(ERR_EMPTY)
 
 
+def check_declared_length(*, length: int, slack: int = 64 * 1024) -> None:
+    """Refuse a request whose Content-Length alone shows the file is too big, before reading the body."""
+    if length > max_upload_bytes() + slack:
+        check_size(size=length - slack)
+
+
 def _parse(*, data: bytes) -> dict[str, Any]:
     try:
         raw = json.loads(data.decode("utf-8"))

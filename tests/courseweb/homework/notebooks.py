@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,12 @@ OTHER = FIXTURES / "other"
 
 
 def _cell(kind: str, source: str, *, gid: str | None = None, **flags: Any) -> dict[str, Any]:
-    cell: dict[str, Any] = {"cell_type": kind, "metadata": {}, "source": source}
+    cell: dict[str, Any] = {
+        "cell_type": kind,
+        "id": gid or "cell-" + hashlib.md5(source.encode()).hexdigest()[:8],
+        "metadata": {},
+        "source": source,
+    }
     if kind == "code":
         cell.update(execution_count=None, outputs=[])
     if gid is not None:
