@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from lecture_notes.bibliography import CitationIndex
-from lecture_notes.katex import katex_errors, render_tex_many
+from lecture_notes.katex import render_tex_checked
 from lecture_notes.mathsplit import split_math
 from lecture_notes.repair import fix_tex
 from lecture_notes.seedformat import SUPERSCRIPT_DIGITS, SUPERSCRIPTS
@@ -61,9 +61,9 @@ class MathBag:
 
     def render(self) -> None:
         pairs = [(item.tex, item.display) for item in self.items]
-        failed = {err.index: err for err in katex_errors(pairs)} if pairs else {}
-        self.html = render_tex_many(pairs) if pairs else []
-        for index, err in failed.items():
+        self.html, errors = render_tex_checked(pairs) if pairs else ([], [])
+        for err in errors:
+            index = err.index
             item = self.items[index]
             if item.soft:
                 self.html[index] = html.escape(item.source)

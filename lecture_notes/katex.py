@@ -11,6 +11,7 @@ Public API (all keyword-only past the first argument):
 - `render_text_with_math(text) -> str`: escapes `text` as HTML and renders its `$...$`, `$$...$$`, `\\(...\\)`
   and `\\[...\\]` segments (see `split_math` for the delimiter rules).
 - `katex_errors(items) -> list[KatexError]`: renders with errors thrown and returns them, to count errors.
+- `render_tex_checked(items) -> (html list, errors)`: both at once (what the notes renderer uses).
 
 Errors: with `throw_on_error=True` a formula KaTeX cannot parse raises `KatexError`; otherwise KaTeX's own
 red `katex-error` span is returned.  `KatexUnavailable` means Node or the katex package cannot be found.
@@ -43,6 +44,7 @@ __all__ = [
     "Segment",
     "katex_errors",
     "render_tex",
+    "render_tex_checked",
     "render_tex_many",
     "render_text_with_math",
     "split_math",
@@ -248,6 +250,26 @@ def katex_errors(items: Sequence[tuple[str, bool]]) -> list[KatexError]:
         for i, ((tex, display), result) in enumerate(zip(items, results, strict=True))
         if "error" in result
     ]
+
+
+def render_tex_checked(items: Sequence[tuple[str, bool]]) -> tuple[list[str], list[KatexError]]:
+    """Render every formula and report the ones KaTeX cannot parse, in one pass over the good ones.
+
+    Returns the HTML of each item (KaTeX's red error text for the bad ones) and the errors, so a caller can
+    show a page and count its math errors without rendering everything twice.
+    """
+    results = _renderer.render_batch(list(items), throw_on_error=True)
+    errors = [
+        KatexError(result["error"], tex=tex, display=bool(display), index=i)
+        for i, ((tex, display), result) in enumerate(zip(items, results, strict=True))
+        if "error" in result
+    ]
+    html_out = [result.get("html", "") for result in results]
+    if errors:
+        fallback = render_tex_many([(e.tex, e.display) for e in errors], throw_on_error=False)
+        for err, rendered in zip(errors, fallback, strict=True):
+            html_out[err.index] = rendered
+    return html_out, errors
 
 
 def render_text_with_math(text: str, *, throw_on_error: bool = False) -> str:

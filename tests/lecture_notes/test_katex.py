@@ -174,3 +174,12 @@ def test_render_math_filter_handles_none():
     from django.template import Context, Template
 
     assert Template("{% load mathtags %}[{{ v|render_math }}]").render(Context({"v": None})) == "[]"
+
+
+def test_render_tex_checked_returns_html_and_errors_in_one_call():
+    from lecture_notes.katex import render_tex_checked
+
+    out, errors = render_tex_checked([("a^2", False), (r"\frac{", True), ("b", True)])
+    assert [e.index for e in errors] == [1]
+    assert annotations(out[0]) == ["a^2"] and "katex-display" in out[2]
+    assert "katex-error" in out[1]
