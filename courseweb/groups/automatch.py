@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,11 +20,14 @@ from courseweb.courses.models import Offering
 
 from .models import AuditAction, Group, Membership
 from .selectors import student_list_unmatched
-from .services import ERROR_NAME_EMPTY, ERROR_NAME_TAKEN, GroupError, audit_record
+from .services import ERROR_NAME_EMPTY, ERROR_NAME_TAKEN, GroupError, audit_record, registration_open
 
 ERROR_STUDENT_TWICE = "{name} appears in more than one proposed group."
 ERROR_STUDENT_MATCHED = "{name} is already in a group; refresh the preview."
 ERROR_PROPOSAL_TOO_BIG = "Proposed group “{group}” has more than {limit} members."
+ERROR_TOO_EARLY = (
+    "Group registration is still open; auto-match runs after the deadline (or confirm running it early)."
+)
 ERROR_PROPOSAL_EMPTY = "Proposed group “{group}” has no members."
 
 NAME_PREFIX = "Auto-match"
@@ -109,8 +113,20 @@ def automatch_preview(*, offering: Offering) -> MatchPreview:
     return automatch_propose(students=students, size=offering.group_size_max, taken_names=names)
 
 
-def automatch_apply(*, offering: Offering, staff: Any, groups: Sequence[ProposedGroup]) -> list[Group]:
-    """Create the (possibly edited) proposed groups; all or nothing."""
+def automatch_apply(
+    *,
+    offering: Offering,
+    staff: Any,
+    groups: Sequence[ProposedGroup],
+    force: bool = False,
+    now: datetime | None = None,
+) -> list[Group]:
+    """Create the (possibly edited) proposed groups; all or nothing.
+
+    Auto-match is for after the registration deadline; `force=True` lets staff run it earlier on purpose.
+    """
+    if not force and registration_open(offering=offering, now=now):
+        raise GroupError(ERROR_TOO_EARLY)
     limit = offering.group_size_max
     seen: set[int] = set()
     for g in groups:

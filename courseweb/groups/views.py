@@ -247,7 +247,12 @@ def staff_automatch(request: HttpRequest) -> HttpResponse:
         if formset.is_valid():
             proposed = [p for f in formset.forms if (p := f.proposed()) is not None]
             try:
-                created = automatch_apply(offering=offering, staff=request.user, groups=proposed)
+                created = automatch_apply(
+                    offering=offering,
+                    staff=request.user,
+                    groups=proposed,
+                    force=request.POST.get("early") == "yes",
+                )
             except GroupError as exc:
                 messages.error(request, str(exc))
             else:

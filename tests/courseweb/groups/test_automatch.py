@@ -12,7 +12,7 @@ from courseweb.groups import services as gs
 from courseweb.groups.automatch import ProposedGroup, automatch_apply, automatch_preview, automatch_propose
 from courseweb.groups.models import AuditAction, AuditEntry, Group, Membership
 from courseweb.groups.services import GroupError
-from tests.courseweb.groups.factories import BEFORE_DEADLINE, enrolled_student, staff_member
+from tests.courseweb.groups.factories import AFTER_DEADLINE, BEFORE_DEADLINE, enrolled_student, staff_member
 from tests.factories import OfferingFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +90,7 @@ def test_preview_writes_nothing_and_apply_creates_the_groups(offering):
         _student(offering, n, "Finance")
     preview = automatch_preview(offering=offering)
     assert Group.objects.count() == 0 and AuditEntry.objects.count() == 0
-    created = automatch_apply(offering=offering, staff=ta, groups=preview.groups)
+    created = automatch_apply(offering=offering, staff=ta, now=AFTER_DEADLINE, groups=preview.groups)
     assert [g.name for g in created] == ["Auto-match 1", "Auto-match 2"]
     assert sorted(
         Membership.objects.filter(group=created[0]).values_list("user__student_number", flat=True)
@@ -108,7 +108,7 @@ def test_staff_can_edit_the_proposal_before_applying(offering):
         ProposedGroup(name="Edited A", members=(s[0], s[3]), reason="staff"),
         ProposedGroup(name="Edited B", members=(s[1],), reason="staff"),
     ]
-    automatch_apply(offering=offering, staff=ta, groups=edited)
+    automatch_apply(offering=offering, staff=ta, now=AFTER_DEADLINE, groups=edited)
     pairs = {g.name: sorted(m.user.student_number for m in g.memberships.all()) for g in Group.objects.all()}
     assert pairs == {"Edited A": ["6001", "6004"], "Edited B": ["6002"]}
     assert [m.student_number for m in automatch_preview(offering=offering).leftover] == ["6003"]
@@ -121,6 +121,7 @@ def test_apply_rejects_bad_edits_atomically(offering):
         automatch_apply(
             offering=offering,
             staff=ta,
+            now=AFTER_DEADLINE,
             groups=[
                 ProposedGroup(name="X", members=(s[0], s[1]), reason=""),
                 ProposedGroup(name="Y", members=(s[1], s[2]), reason=""),
@@ -135,6 +136,7 @@ def test_apply_rejects_bad_edits_atomically(offering):
         automatch_apply(
             offering=offering,
             staff=ta,
+            now=AFTER_DEADLINE,
             groups=[
                 ProposedGroup(name="P", members=(s[0], s[1]), reason=""),
                 ProposedGroup(name="Q", members=(s[2],), reason=""),
@@ -164,3 +166,15 @@ def test_management_command_previews_and_applies(offering):
     call_command("automatch", "--offering", "s26", "--apply", "--as", "ignis", stdout=out)
     assert "created 1 group" in out.getvalue()
     assert Group.objects.get().memberships.count() == 2
+
+
+def test_auto_match_waits_for_the_deadline_unless_forced(offering):
+    ta = staff_member(offering)
+    for n in (10001, 10002):
+        _student(offering, n, "Finance")
+    preview = automatch_preview(offering=offering)
+    with pytest.raises(GroupError, match="still open"):
+        automatch_apply(offering=offering, staff=ta, groups=preview.groups, now=BEFORE_DEADLINE)
+    assert not Group.objects.exists()
+    automatch_apply(offering=offering, staff=ta, groups=preview.groups, now=BEFORE_DEADLINE, force=True)
+    assert Group.objects.count() == 1

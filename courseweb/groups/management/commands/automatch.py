@@ -18,6 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--offering", help="offering slug (default: the current offering)")
         parser.add_argument("--apply", action="store_true", help="create the proposed groups")
         parser.add_argument(
+            "--force", action="store_true", help="apply even before the registration deadline"
+        )
+        parser.add_argument(
             "--as", dest="actor", help="username recorded in the audit log as the one applying"
         )
 
@@ -40,7 +43,9 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"No user {options['actor']!r}.")
         try:
-            created = automatch_apply(offering=offering, staff=actor, groups=preview.groups)
+            created = automatch_apply(
+                offering=offering, staff=actor, groups=preview.groups, force=options["force"]
+            )
         except GroupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
