@@ -128,7 +128,7 @@ def sheet_create(
             offering=offering,
             action=AuditAction.SIGNUP,
             actor=staff,
-            message=f"{staff.name} created the sheet “{title}” with {len(slots)} slots.",
+            message=f"{staff.name if staff else 'A management command'} created the sheet “{title}” with {len(slots)} slots.",
         )
     return sheet
 
@@ -270,3 +270,60 @@ def slot_capacity_set(*, staff: Any, slot: Slot, capacity: int) -> Slot:
         )
         promote_waitlist(slot=slot, actor=staff)
     return slot
+
+
+STANDARD_TITLES = {
+    SheetKind.SCRIBING: "Lecture-note scribing",
+    SheetKind.PAPER: "Paper replication and presentation",
+    SheetKind.PROJECT: "Final project presentation",
+}
+
+
+def _rule(offering: Offering, key: str, default: int) -> int:
+    try:
+        return max(1, int((offering.rules or {}).get(key, default)))
+    except (TypeError, ValueError):
+        return default
+
+
+def sheets_create_standard(
+    *, offering: Offering, staff: Any, opens_at: dt.datetime, closes_at: dt.datetime
+) -> list[Sheet]:
+    """The course's three sheets from its sessions, skipping kinds the offering already has (idempotent).
+
+    Offering rules (all optional): `scribing_capacity` (1), `presentation_slots_per_session` (2),
+    `replication_first_session` (2: session 1 introduces the course), `project_slots` (3, in the last session).
+    """
+    sessions = list(Session.objects.filter(offering=offering).order_by("number"))
+    if not sessions:
+        raise SignupError(ERROR_NO_SESSIONS)
+    existing = set(Sheet.objects.filter(offering=offering).values_list("kind", flat=True))
+    first_paper = _rule(offering, "replication_first_session", 2)
+    plans = [
+        (SheetKind.SCRIBING, sessions, 1, _rule(offering, "scribing_capacity", 1)),
+        (
+            SheetKind.PAPER,
+            [s for s in sessions if s.number >= first_paper] or sessions,
+            _rule(offering, "presentation_slots_per_session", 2),
+            1,
+        ),
+        (SheetKind.PROJECT, sessions[-1:], _rule(offering, "project_slots", 3), 1),
+    ]
+    created = []
+    for kind, chosen, per_session, capacity in plans:
+        if kind in existing:
+            continue
+        created.append(
+            sheet_create(
+                offering=offering,
+                staff=staff,
+                kind=kind,
+                title=STANDARD_TITLES[kind],
+                opens_at=opens_at,
+                closes_at=closes_at,
+                sessions=chosen,
+                slots_per_session=per_session,
+                capacity=capacity,
+            )
+        )
+    return created

@@ -246,3 +246,31 @@ def test_group_page_list_and_csv_export():
     assert taken["group"] == "Causal Crew" and taken["paper_id"] == "arXiv:2401.00001"
     assert users[0].email in taken["emails"]
     assert taken["starts_hkt"] == "2026-01-06 12:00"  # session ends 12:15: two 15-minute slots from 11:45
+
+
+def test_standard_sheets_come_from_the_course_sessions_and_are_idempotent():
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from courseweb.courses.selectors import offering_current
+    from courseweb.signups.models import Sheet
+
+    call_command("load_course", str(settings.COURSE_FILE), verbosity=0)
+    out = io.StringIO()
+    call_command(
+        "create_signup_sheets", "--opens", "2026-01-08 09:00", "--closes", "2026-01-31 23:59", stdout=out
+    )
+    assert "created 3 sheet(s)" in out.getvalue()
+    offering = offering_current()
+    by_kind = {s.kind: s for s in Sheet.objects.filter(offering=offering)}
+    assert by_kind["scribing"].slots.count() == 13
+    assert by_kind["paper"].slots.count() == 12 * 2  # sessions 2..13, two 15-minute slots each
+    assert by_kind["project"].slots.get(position=1).session.number == 13
+    assert by_kind["scribing"].opens_at == dt.datetime(2026, 1, 8, 1, 0, tzinfo=dt.UTC)
+    session8 = by_kind["paper"].slots.filter(session__number=8).order_by("position").first()
+    assert session8.starts_at.astimezone(HKT).strftime("%H:%M") == "11:45"
+    again = io.StringIO()
+    call_command(
+        "create_signup_sheets", "--opens", "2026-01-08 09:00", "--closes", "2026-01-31 23:59", stdout=again
+    )
+    assert "created 0 sheet(s)" in again.getvalue() and Sheet.objects.count() == 3
