@@ -8,7 +8,14 @@ import os
 from pathlib import Path
 
 _var = Path(os.environ.get("COURSEWEB_VAR_DIR", Path(__file__).resolve().parents[2] / "var"))
-os.environ.setdefault("CELERY_FS_BROKER_DIR", str(_var / "test-broker"))
+# Under pytest-xdist each test process (and the Celery workers it starts, which inherit PYTEST_XDIST_WORKER) gets
+# its own broker: a folder for the filesystem transport, a Redis database number for Redis.
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+os.environ.setdefault("CELERY_FS_BROKER_DIR", str(_var / f"test-broker{_xdist}"))
+if _xdist and os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
+    _base, _, _db = os.environ["CELERY_BROKER_URL"].rpartition("/")
+    if _db.isdigit():
+        os.environ["CELERY_BROKER_URL"] = f"{_base}/{int(_db) - 1 - int(_xdist.removeprefix('gw'))}"
 
 from .base import *  # noqa: E402, F403
 from .base import DATABASES, VAR_DIR  # noqa: E402
