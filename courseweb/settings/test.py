@@ -12,7 +12,12 @@ _var = Path(os.environ.get("COURSEWEB_VAR_DIR", Path(__file__).resolve().parents
 # its own broker: a folder for the filesystem transport, a Redis database number for Redis.
 _xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
 os.environ.setdefault("CELERY_FS_BROKER_DIR", str(_var / f"test-broker{_xdist}"))
-if _xdist and os.environ.get("CELERY_BROKER_URL", "").startswith("redis://"):
+if (
+    _xdist
+    and os.environ.get("CELERY_BROKER_URL", "").startswith("redis://")
+    and not os.environ.get("COURSEWEB_BROKER_PER_XDIST")  # the workers we start inherit the adjusted URL
+):
+    os.environ["COURSEWEB_BROKER_PER_XDIST"] = "1"
     _base, _, _db = os.environ["CELERY_BROKER_URL"].rpartition("/")
     if _db.isdigit():
         os.environ["CELERY_BROKER_URL"] = f"{_base}/{int(_db) - 1 - int(_xdist.removeprefix('gw'))}"
