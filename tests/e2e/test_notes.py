@@ -83,3 +83,40 @@ def test_notes_pages_have_no_serious_accessibility_violations(book_case, page, l
         page.goto(f"{live_server.url}{path}")
         violations = axe_violations(page)
         assert violations == [], (path, violations)
+
+
+def test_group_previews_and_submits_a_note_and_staff_publish_it(page, live_server):
+    from courseweb.notes import scribing
+    from tests.courseweb.notes.factories import scribing_setup
+
+    s = scribing_setup()
+    s["members"][0].username = "scribe1"
+    s["members"][0].save()
+    s["ta"].username = "ta-reviewer"
+    s["ta"].save()
+    scribing.note_assign(session=s["session"], group=s["group"], actor=s["ta"])
+
+    login(page, live_server, "scribe1", PASSWORD)
+    page.goto(f"{live_server.url}/notes/scribe/")
+    page.get_by_role("link", name="Write or revise the note").click()
+    page.get_by_label("Title").fill("Policy gradients")
+    page.locator("textarea[name=markdown]").fill(
+        "# Policy gradients\n\nThe score is $\\nabla_\\theta \\log \\pi_\\theta(a \\mid s)$.\n\n$$\nJ(\\theta) = V^{\\pi_\\theta}(s_0)\n$$ (1)\n"
+    )
+    page.get_by_role("button", name="Preview").click()
+    preview = page.get_by_role("region", name="Preview")
+    assert preview.locator("#eq-1 .katex-display").is_visible()
+    page.get_by_role("button", name="Submit for review").click()
+    page.wait_for_url("**/notes/scribe/note/*/")
+    assert "Submitted for review" in page.locator(".note-status").inner_text()
+
+    page.context.clear_cookies()
+    login(page, live_server, "ta-reviewer", PASSWORD)
+    page.goto(f"{live_server.url}/notes/scribe/")
+    page.get_by_role("link", name="Submitted for review").click()
+    page.get_by_role("button", name="Publish").click()
+    assert "Published" in page.locator(".note-status").inner_text()
+
+    page.goto(f"{live_server.url}/notes/{s['offering'].slug}/session-{s['session'].number}/")
+    assert page.locator("#eq-1 .katex-html").is_visible()
+    assert "$$" not in page.locator("body").inner_text()
