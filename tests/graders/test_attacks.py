@@ -11,21 +11,19 @@ show each one really forges a pass when nothing defends against it.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 try:  # tests/graders may or may not be a package
     from .attacks import escape, harness, naive, resources, tamper, torchhw
     from .attacks.cases import AttackCase
+    from .attacks.world import World, build_world
 except ImportError:
     from attacks import escape, harness, naive, resources, tamper, torchhw  # type: ignore[no-redef]
     from attacks.cases import AttackCase  # type: ignore[no-redef]
+    from attacks.world import World, build_world  # type: ignore[no-redef]
 
 ALL_CASES: list[AttackCase] = [*tamper.CASES, *escape.CASES, *resources.CASES, *torchhw.CASES]
 LIGHT = [c for c in ALL_CASES if not c.heavy]
@@ -49,80 +47,29 @@ RESULT_KEYS = {
     "error",
 }
 MAX_STDOUT = 20 * 1024 * 1024
-CANARY_DIRS = ["/tmp", "/var/tmp", "/dev/shm", "/root", "/work"]
 
 pytestmark = pytest.mark.skipif(not harness.PYTHON.exists(), reason=f"no virtualenv at {harness.PYTHON}")
 
 
-@dataclass
-class World:
-    corpus: harness.Corpus
-    tcp: harness.Listener
-    unix: harness.Listener
-    redis_set: bool
-    canary_targets: list[Path]
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    root = tmp_path_factory.mktemp("attacks")
-    site = root / "site"
-    other = root / "submitted" / "other_student" / "escape" / "escape.ipynb"
-    values = {
-        "ENV_SECRET": harness.token("canary"),
-        "HIDDEN_TOKEN": harness.token("hidden"),
-        "REPO_TOKEN": hashlib.sha256((harness.REPO / "pyproject.toml").read_bytes()).hexdigest()[:32],
-        "DB_TOKEN": harness.token("dbrow"),
-        "OTHER_TOKEN": harness.token("othersub"),
-        "NET_TOKEN": harness.token("net"),
-        "REDIS_TOKEN": harness.token("redis"),
-        "REDIS_KEY": harness.token("attack"),
-        "SEED": str(secrets.randbelow(10**6)),
-        "FLAVOUR": harness.token("flavour"),
-        "CANARY_FILE": harness.token("escape-canary"),
-        "REPO": str(harness.REPO),
-        "SITE": str(site),
-        "TMP_ROOT": str(root),
-        "SUBMITTED": str(root / "submitted"),
-        "OTHER": str(other),
-        "HOST_IP": harness.host_address(),
-        "UNIX_SOCKET": str(root / "site.sock"),
-    }
-    values["SOURCE"] = str(root / "source" / escape.ASSIGNMENT.name)
-    tcp = harness.tcp_listener(values["NET_TOKEN"])
-    values["PORT"] = str(tcp.sock.getsockname()[1])
-    unix = harness.unix_listener(root / "site.sock", values["NET_TOKEN"])
-    harness.canary_database(site / "db.sqlite3", values["DB_TOKEN"])
-    other.parent.mkdir(parents=True)
-    other.write_text(f'{{"cells": [], "note": "{values["OTHER_TOKEN"]}"}}', encoding="utf-8")
-    corpus = harness.Corpus(
-        root=root,
-        values=values,
-        engine_env=harness.engine_environment(values["ENV_SECRET"]),
-        cli_extra=["--seed", values["SEED"], "--env", f"COURSE_FLAVOUR={values['FLAVOUR']}"],
-    )
-    for case in ALL_CASES:
-        corpus.add(case)
-    targets = [harness.REPO, root, root / "source" / "escape", *map(Path, CANARY_DIRS)]
-    targets += [corpus.submissions[c.name] for c in ALL_CASES]
-    yield World(
-        corpus=corpus,
-        tcp=tcp,
-        unix=unix,
-        redis_set=harness.set_redis_key(values["REDIS_KEY"], values["REDIS_TOKEN"]),
-        canary_targets=[t / values["CANARY_FILE"] for t in targets],
-    )
-    tcp.close()
-    unix.close()
-    for path in [t / values["CANARY_FILE"] for t in targets]:
-        path.unlink(missing_ok=True)  # only if a broken engine let the attack write it
+    built = build_world(root=tmp_path_factory.mktemp("attacks"), cases=ALL_CASES)
+    yield built
+    built.close()
 
 
 @pytest.fixture(scope="module")
-def light(world: World) -> dict[str, harness.Graded]:
-    """Grade every light case, two at a time (the machine has two cores)."""
+def light(world: World, request: pytest.FixtureRequest) -> dict[str, harness.Graded]:
+    """Grade the selected light cases up front, two at a time (the machine has two cores)."""
+    wanted = (
+        {"escape"} if any(i.name == "test_escape_reached_nothing" for i in request.session.items) else set()
+    )
+    for item in request.session.items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and isinstance(callspec.params.get("case"), AttackCase):
+            wanted.add(callspec.params["case"].name)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {case.name: pool.submit(world.corpus.grade, case, timeout=240) for case in LIGHT}
+        futures = {c.name: pool.submit(world.corpus.grade, c, timeout=240) for c in LIGHT if c.name in wanted}
         return {name: future.result() for name, future in futures.items()}
 
 

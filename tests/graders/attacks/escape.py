@@ -72,8 +72,12 @@ ASSIGNMENT = Assignment(
                 'assert PROBE["uid"] != 0 and PROBE["euid"] != 0, PROBE\n'
                 'assert 0 < PROBE["nproc"] <= 65536, PROBE\n',
             ),
-            test("probe_nothing_read", 1, 'assert ATTACK_LOG["read"] == [], ATTACK_LOG["read"]'),
-            test("probe_no_network", 1, 'assert ATTACK_LOG["reachable"] == [], ATTACK_LOG["reachable"]'),
+            test("probe_nothing_read", 1, 'assert ATTACK_LOG["read"] == [], "; ".join(ATTACK_LOG["read"])'),
+            test(
+                "probe_no_network",
+                1,
+                'assert ATTACK_LOG["reachable"] == [], "; ".join(ATTACK_LOG["reachable"])',
+            ),
             test(
                 "probe_seed_env",
                 1,
@@ -82,6 +86,7 @@ ASSIGNMENT = Assignment(
             ),
         ]
     },
+    toml="[limits]\ncell_timeout_s = 60\n",
 )
 
 STEAL = r"""
@@ -91,6 +96,8 @@ import re
 import socket
 import sqlite3
 import resource
+import stat
+import sys
 
 PROBE = {"uid": os.getuid(), "euid": os.geteuid(), "nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0]}
 ATTACK_LOG = {"read": [], "reachable": [], "written": [], "done": False}
@@ -113,22 +120,38 @@ def _scan(blob, where):
             ATTACK_LOG["read"].append(f"{kind}:{where}")
 
 
-def _read(path, limit=4_000_000):
+def _read(path, limit=1_000_000):
     try:
-        if os.path.getsize(path) > limit:
-            return
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
         with open(path, "rb") as fh:
             blob = fh.read()
     except OSError:
-        return
+        return None
     _scan(blob, path)
     return blob
 
 
-def _walk(root, budget=20000):
+WALKED = set()
+PYTHON_DIRS = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+
+
+def _walk(root, budget=1500):
+    try:
+        real = os.path.realpath(root)
+    except OSError:
+        return
+    if real in WALKED or real in PYTHON_DIRS:
+        return
+    WALKED.add(real)
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in SKIP and not d.startswith(".venv")
-                       and d not in ("site-packages", "node_modules", ".git")]
+        dirnames[:] = [
+            d for d in dirnames
+            if os.path.join(dirpath, d) not in SKIP
+            and os.path.join(dirpath, d) not in PYTHON_DIRS
+            and not d.startswith((".venv", "python3", "site-packages", "node_modules", ".git", "__pycache__"))
+        ]
         for name in filenames:
             budget -= 1
             if budget < 0:
@@ -142,18 +165,24 @@ for _path in ["/proc/self/environ", "/proc/1/environ", f"/proc/{os.getppid()}/en
     _blob = _read(_path)
     if _blob:
         _scan(_blob.replace(b"\0", b"\n"), _path)
+SEEN_PATHS = []
 for _path in glob.glob("/proc/*/cmdline"):
     _blob = _read(_path) or b""
-    for _arg in _blob.split(b"\0"):
+    for _arg in (_blob or b"").split(b"\0"):
         if _arg.startswith(b"/") and os.path.exists(_arg.decode(errors="ignore")):
-            HOST_PATHS.append(_arg.decode(errors="ignore"))
+            SEEN_PATHS.append(_arg.decode(errors="ignore"))
 
 # 2. the hidden tests, the repo, the database, other submissions: exact host paths, then a search
 for _path in HOST_PATHS:
     if os.path.isdir(_path):
         ATTACK_LOG["read"].append(f"listed:{_path}")
-        _walk(_path, budget=3000)
+        _walk(_path)
     elif os.path.isfile(_path):
+        _read(_path)
+for _path in SEEN_PATHS:
+    if os.path.isdir(_path):
+        _walk(_path, budget=500)
+    else:
         _read(_path)
 try:
     with open("@@REPO@@/pyproject.toml", "rb") as _fh:
@@ -176,12 +205,12 @@ for _root in ["/", "/tmp", "/var/tmp", "/home", "/root", "/work", "/srv", "/opt"
         for _entry in os.listdir("/"):
             _full = "/" + _entry
             if _full not in SKIP and os.path.isdir(_full) and not os.path.islink(_full):
-                _walk(_full, budget=4000)
+                _walk(_full)
     else:
-        _walk(_root, budget=4000)
+        _walk(_root)
 for _path in (glob.glob("/proc/*/cwd") + glob.glob("/proc/*/root"))[:100]:
     if not _path.startswith("/proc/self"):
-        _walk(_path, budget=500)
+        _walk(_path, budget=300)
 
 # 3. the network: loopback and the host's address; our TCP server, Redis and PostgreSQL
 for _host in ["127.0.0.1", "@@HOST_IP@@", "::1", "localhost"]:
@@ -219,8 +248,9 @@ for _target in ["@@REPO@@", "@@SOURCE@@", "@@SUBMISSION@@", "@@SUBMITTED@@", "@@
 
 def stolen(kind):
     if kind == "hidden":  # the hidden tests are in the process now; are they also on disk?
+        WALKED.clear()
         for _root in ["/tmp", "/var/tmp", "/dev/shm", os.getcwd(), "/home", "/run"]:
-            _walk(_root, budget=2000)
+            _walk(_root, budget=1000)
     return FOUND.get(kind, "not found")
 
 
