@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from courseweb.access import check_staff, is_course_staff
@@ -42,9 +43,10 @@ def can_review_note(user: Any, note: ScribedNote) -> bool:
 
 def access_note(user: Any, note_id: int) -> ScribedNote:
     """The note with its versions and history, if the user may see its drafts; else 403."""
-    if not ScribedNote.objects.filter(pk=note_id).exists():
-        get_object_or_404(ScribedNote, pk=note_id)
-    note = note_detail(note_id=note_id)
+    try:
+        note = note_detail(note_id=note_id)
+    except ScribedNote.DoesNotExist as exc:
+        raise Http404("No such note.") from exc
     if not can_see_note(user, note):
         raise PermissionDenied(ERROR_NOT_YOUR_NOTE)
     return note

@@ -40,6 +40,7 @@ def test_book_toc_lists_every_page(client, book):
     for slug in ("ch-1", "1", "1-1", "1-2", "2", "2-1", "2-2", "ch-2", "3", "3-1", "3-2"):
         assert f'href="/notes/f24/{slug}/"' in html
     assert "Weighted Estimators" in html
+    assert 'href="/notes/f24/1-2/#s-1-2-1"' in html  # x.y.z parts are listed as anchors
     assert 'class="katex"' in html  # the math in "2.2 Policy Based on $\hat{\pi}(x)$" is rendered
 
 

@@ -7,6 +7,8 @@ runs with DATABASE_URL pointing at it (the `needs_postgres` test fails there if 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -105,3 +107,14 @@ def test_query_building():
     assert query_terms('cross-fitting  "AIPW"') == [["cross", "fitting"], ["AIPW"]]
     assert fts5_query("cross-fitting Neyman") == '"cross fitting" AND "Neyman"*'
     assert fts5_query("'; DROP TABLE x; --") == '"DROP"* AND "TABLE"* AND "x"*'
+
+
+def test_seed_toc_page_links_all_227_headings(client):
+    seed_book()
+    html = client.get("/notes/s25/").content.decode()
+    chapters = re.findall(r'href="/notes/s25/ch-\d/"', html)
+    numbered = set(re.findall(r'<span class="secnum">(\d+(?:\.\d+){0,2})</span>', html))
+    assert len(chapters) == 5
+    assert len(numbered) == 222
+    eq = client.get("/notes/s25/go/eq-13/")
+    assert eq["Location"] == "/notes/s25/3-4/#eq-13"

@@ -94,6 +94,7 @@ def test_only_the_group_and_staff_see_drafts(client, s):
     assert client.get(edit_url(s)).status_code == 403
     assert client.post(edit_url(s), {"markdown": "x", "action": "submit"}).status_code == 403
     assert client.post(f"{note_url}review/", {"action": "publish"}).status_code == 403
+    assert client.get("/notes/scribe/note/999999/").status_code == 404
     client.logout()
     assert client.get(note_url).status_code == 302
     # Drafts are not in the book before publication.
