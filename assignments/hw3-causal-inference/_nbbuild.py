@@ -5,9 +5,9 @@ An assignment's ``build.py`` describes its notebook as a list of ``Markdown``, `
 
 * ``source/<stem>.ipynb``: the instructor version (nbgrader cell metadata schema 3, ``### BEGIN SOLUTION``
   regions, ``### BEGIN HIDDEN TESTS`` regions in grade cells, written answers as manually graded markdown);
-* ``mutants/<name>/<stem>.ipynb``: the student release (built with nbgrader's own release preprocessors,
-  so hidden tests are absent and checksums are nbgrader's) with every solution region filled in by the
-  reference body, except the bodies the mutant replaces with wrong code;
+* ``mutants/<name>/<stem>.ipynb``: the student version (same cells and nbgrader metadata, hidden tests
+  removed) with every solution region filled in by the reference body, except the bodies the mutant
+  replaces with wrong code;
 * ``mutants/<name>/expect.json``: ``{"fails": [grade ids the mutant must lose], "description": ...}``.
 
 Each assignment directory carries its own copy of this module so that it stays self-contained when a
@@ -16,7 +16,6 @@ course keeps its assignments outside the repository.
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 import textwrap
@@ -170,39 +169,26 @@ def build_source(cells: Sequence[Cell]) -> NotebookNode:
     return nb
 
 
-def build_release(source: NotebookNode) -> NotebookNode:
-    """The student version, produced by nbgrader's own release preprocessors."""
-    from nbgrader.preprocessors import (
-        ClearHiddenTests,
-        ClearOutput,
-        ClearSolutions,
-        ComputeChecksums,
-        LockCells,
-    )
+def build_mutant(cells: Sequence[Cell], mutant: Mutant) -> NotebookNode:
+    """A complete student submission: the released notebook with every solution filled in.
 
-    nb = copy.deepcopy(source)
-    resources: dict = {}
-    for pre in (ClearSolutions(), ClearOutput(), LockCells(), ClearHiddenTests(), ComputeChecksums()):
-        nb, resources = pre.preprocess(nb, resources)
-    return nb
-
-
-def build_mutant(cells: Sequence[Cell], release: NotebookNode, mutant: Mutant) -> NotebookNode:
-    """The release with every solution cell filled in, using the mutant's bodies where it has them."""
-    solutions = {c.cell_id: c for c in cells if isinstance(c, Solution)}
-    written = {c.cell_id: c for c in cells if isinstance(c, Written)}
-    unknown = set(mutant.bodies) - set(solutions)
+    Cells and their nbgrader metadata are the source's; grade cells keep only their visible tests; each
+    solution region holds the reference body, or the mutant's wrong body where it has one; written answers
+    hold the cell's ``sample_answer``.
+    """
+    solutions = {c.cell_id for c in cells if isinstance(c, Solution)}
+    unknown = set(mutant.bodies) - solutions
     if unknown:
         raise ValueError(f"mutant {mutant.name} replaces unknown solution cells {sorted(unknown)}")
-    nb = copy.deepcopy(release)
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in solutions:
-            spec = solutions[grade_id]
-            body = mutant.bodies.get(grade_id, spec.body)
+    nb = build_source(cells)
+    for spec, cell in zip(cells, nb.cells, strict=True):
+        if isinstance(spec, Solution):
+            body = mutant.bodies.get(spec.cell_id, spec.body)
             cell.source = _solution_source(spec, body=body, markers=False)
-        elif grade_id in written:
-            cell.source = _clean(written[grade_id].sample_answer)
+        elif isinstance(spec, Tests):
+            cell.source = _clean(spec.visible)
+        elif isinstance(spec, Written):
+            cell.source = _clean(spec.sample_answer)
     return nb
 
 
@@ -222,7 +208,6 @@ def write_assignment(
     nbformat.validate(source)
     nbformat.write(source, source_dir / f"{stem}.ipynb")
     (source_dir / "assignment.toml").write_text(_clean(assignment_toml) + "\n")
-    release = build_release(source)
     mutants_dir = root / "mutants"
     if mutants_dir.exists():
         shutil.rmtree(mutants_dir)
@@ -232,6 +217,6 @@ def write_assignment(
             raise ValueError(f"mutant {mutant.name} expects unknown grade ids {sorted(missing)}")
         out = mutants_dir / mutant.name
         out.mkdir(parents=True)
-        nbformat.write(build_mutant(cells, release, mutant), out / f"{stem}.ipynb")
+        nbformat.write(build_mutant(cells, mutant), out / f"{stem}.ipynb")
         expect = {"fails": sorted(mutant.fails), "description": mutant.description}
         (out / "expect.json").write_text(json.dumps(expect, indent=2) + "\n")
