@@ -30,6 +30,7 @@ import os
 import queue
 import shutil
 import subprocess
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -97,6 +98,7 @@ class KatexRenderer:
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._pid = os.getpid()
+        self._stderr: Any = None
         self.version: str | None = None
 
     def _start(self) -> None:
@@ -107,11 +109,13 @@ class KatexRenderer:
         katex_dir = _find_katex_dir()
         if katex_dir is not None:
             env["KATEX_DIR"] = str(katex_dir)
+        # stderr goes to a file, not a pipe, so a chatty worker can never block on a full pipe.
+        self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - lives with the worker
         self._proc = subprocess.Popen(
             [node, str(WORKER_SCRIPT)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
             text=True,
             encoding="utf-8",
             env=env,
@@ -138,9 +142,10 @@ class KatexRenderer:
             raise KatexUnavailable(ERROR_WORKER_TIMEOUT.format(seconds=self.timeout)) from None
         if line is None:
             detail = ""
-            if self._proc is not None and self._proc.stderr is not None:
+            if self._proc is not None and self._stderr is not None:
                 self._proc.wait(timeout=5)
-                detail = self._proc.stderr.read().strip()[-2000:]
+                self._stderr.seek(0)
+                detail = self._stderr.read().strip()[-2000:]
             self._proc = None
             if "Cannot find module" in detail:
                 raise KatexUnavailable(ERROR_NO_KATEX + " " + detail)
