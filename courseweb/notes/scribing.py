@@ -175,6 +175,6 @@ def notes_demo_load(*, offering) -> list[ScribedNote]:
             note.status != NoteStatus.PUBLISHED
             or note.published_version != note.versions.order_by("-number").first()
         ):
-            note_publish(note=note, author=None, body="Demo notes loaded.")
+            note = note_publish(note=note, author=None, body="Demo notes loaded.")
         loaded.append(note)
     return loaded

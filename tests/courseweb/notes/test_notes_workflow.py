@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -189,7 +191,9 @@ def test_bad_math_is_reported_in_the_preview(client, s):
 def test_demo_notes_load_and_are_idempotent(client):
     data = scribing_setup()
     SessionFactory(offering=data["offering"], number=2, topic="Deep learning")
-    call_command("load_demo_notes", "--season", data["offering"].slug, verbosity=0)
+    out = io.StringIO()
+    call_command("load_demo_notes", "--season", data["offering"].slug, stdout=out)
+    assert out.getvalue().count("(Published)") == 2
     pages = BookPage.objects.filter(book__offering=data["offering"]).order_by("position")
     assert [p.slug for p in pages] == ["session-1", "session-2"]
     assert "cross-validation" in pages[0].html and 'id="eq-2"' in pages[1].html
