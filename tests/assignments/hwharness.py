@@ -24,6 +24,8 @@ from pathlib import Path
 
 import nbformat
 
+from tests.assignments import hwnotebooks
+
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENTS_DIR = REPO / "assignments"
 PYTHON = sys.executable
@@ -45,6 +47,8 @@ class GradeResult:
     score: float
     max_score: float
     cells: dict[CellKey, CellResult]
+    error: str | None = None
+    cpu_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,9 @@ class Assignment:
 
 def discover() -> list[Assignment]:
     """Every assignments/*/source/ directory that holds at least one notebook."""
-    return [Assignment(root=p.parent) for p in sorted(ASSIGNMENTS_DIR.glob("*/source")) if any(p.glob("*.ipynb"))]
+    return [
+        Assignment(root=p.parent) for p in sorted(ASSIGNMENTS_DIR.glob("*/source")) if any(p.glob("*.ipynb"))
+    ]
 
 
 def engine_available() -> bool:
@@ -119,7 +125,9 @@ def _run(args: list[str], *, cwd: Path, seed: int | None = None) -> subprocess.C
         env["GRADER_SEED"] = str(seed)
     proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=ENGINE_TIMEOUT_S)
     if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     return proc
 
 
@@ -146,7 +154,10 @@ def autograde(source: Path, submission: Path, *, seed: int | None = None) -> Gra
         for stem, nb in payload["notebooks"].items()
         for gid, c in nb["cells"].items()
     }
-    return GradeResult(float(payload["score"]), float(payload["max_score"]), cells)
+    cpu_s = payload.get("resources", {}).get("cpu_s")
+    return GradeResult(
+        float(payload["score"]), float(payload["max_score"]), cells, payload.get("error"), cpu_s
+    )
 
 
 def _nbgrader(course: Path, *args: str, seed: int | None = None) -> None:
@@ -178,6 +189,38 @@ def _nbgrader_autograde(source: Path, submission: Path, seed: int | None) -> Gra
             for nb in gb.find_submission("ps", "student").notebooks:
                 for grade in nb.grades:
                     status = "manual" if grade.auto_score is None else "graded"
-                    cells[(nb.name, grade.name)] = CellResult(float(grade.score), float(grade.max_score), status)
+                    cells[(nb.name, grade.name)] = CellResult(
+                        float(grade.score), float(grade.max_score), status
+                    )
     score = sum(c.score for c in cells.values())
     return GradeResult(score, sum(c.max_score for c in cells.values()), cells)
+
+
+class GradingSession:
+    """Engine calls (release, autograde) and visible-test runs, each done at most once per test session."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self._grades: dict[tuple[str, str, int | None], GradeResult] = {}
+        self._released: dict[str, Path] = {}
+        self._visible: dict[str, dict[str, str | None]] = {}
+
+    def released(self, assignment: Assignment) -> Path:
+        if assignment.id not in self._released:
+            out = self.workdir / "release" / assignment.id
+            if out.exists():
+                shutil.rmtree(out)
+            release(assignment.source, out)
+            self._released[assignment.id] = out
+        return self._released[assignment.id]
+
+    def grade(self, assignment: Assignment, submission: Path, *, seed: int | None = None) -> GradeResult:
+        key = (assignment.id, str(submission), seed)
+        if key not in self._grades:
+            self._grades[key] = autograde(assignment.source, submission, seed=seed)
+        return self._grades[key]
+
+    def visible(self, notebook: Path) -> dict[str, str | None]:
+        if str(notebook) not in self._visible:
+            self._visible[str(notebook)] = hwnotebooks.run_visible_tests(notebook)
+        return self._visible[str(notebook)]
