@@ -13,8 +13,11 @@ import traceback
 from pathlib import Path
 
 from graders.batch import autograde_batch
-from graders.engine import autograde
+from graders.engine import Pool, autograde
 from graders.release import release
+
+# one submission: start fast; the source's own imports are added to the preload by the engine
+ONE_SHOT_PRELOAD = ("numpy", "IPython")
 
 
 def _env_pairs(pairs: list[str]) -> dict[str, str]:
@@ -68,11 +71,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         env = _env_pairs(args.env)
         if args.command == "autograde":
-            from graders.engine import default_pool
-
-            result = autograde(
-                args.source, args.submission, seed=args.seed, env=env, pool=default_pool(args.sandbox)
-            )
+            pool = Pool(mode=args.sandbox, preload=ONE_SHOT_PRELOAD)
+            try:
+                result = autograde(args.source, args.submission, seed=args.seed, env=env, pool=pool)
+            finally:
+                pool.close()
             if args.json:
                 print(json.dumps(result.to_json()))
             else:

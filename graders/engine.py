@@ -21,7 +21,7 @@ from graders.plan import SourceAssignment, load_source, plan_submission
 from graders.protocol import NotebookRun
 from graders.release import source_hash
 from graders.results import AutogradeResult, NotebookResult, ProgressEvent, Resources
-from graders.slot import DEFAULT_PRELOAD, Slot, base_env
+from graders.slot import DEFAULT_PRELOAD, Slot
 
 Progress = Callable[[ProgressEvent], None]
 _SOURCE_CACHE: dict[tuple[str, str], SourceAssignment] = {}
@@ -42,17 +42,22 @@ class Pool:
         self._free = threading.Semaphore(size)
 
     @contextlib.contextmanager
-    def slot(self) -> Iterator[Slot]:
+    def slot(self, *, required: tuple[str, ...] = ()) -> Iterator[Slot]:
+        """A started slot whose zygote has preloaded the pool's modules and ``required``."""
         self._free.acquire()
         slot: Slot | None = None
         healthy = False
         try:
             with self._lock:
                 slot = self._idle.pop() if self._idle else None
+            if slot is not None and not set(required) <= set(slot.preload):
+                self.preload = tuple(dict.fromkeys((*self.preload, *required)))
+                slot.close()
+                slot = None
             if slot is None or not slot.reusable:
                 if slot is not None:
                     slot.close()
-                slot = Slot(mode=self.mode, preload=self.preload)
+                slot = Slot(mode=self.mode, preload=tuple(dict.fromkeys((*self.preload, *required))))
                 slot.start()
             yield slot
             healthy = True
@@ -154,14 +159,14 @@ def autograde(
     if runnable:
         pool = pool or default_pool()
         wait_start = time.perf_counter()
-        with pool.slot() as slot:
+        with pool.slot(required=src.imports) as slot:
             timings["slot_s"] = time.perf_counter() - wait_start
             sandbox_desc = slot.describe()
             slot.apply_limits(limits)
             slot.reset(files=plan.extra_files)
             run_start = time.perf_counter()
             deadline = time.monotonic() + limits.total_timeout_s
-            job_env = {**base_env(workdir=slot.workdir, tmpdir=slot.tmpdir), **dict(env or {})}
+            job_env = {**slot.env, **dict(env or {})}
             if seed is not None:
                 job_env["GRADER_SEED"] = str(seed)
             for stem, nb_plan in runnable.items():

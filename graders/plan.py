@@ -9,7 +9,9 @@ source does not know lose their nbgrader metadata. Each plan cell says how it ru
 
 from __future__ import annotations
 
+import ast
 import copy
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +63,7 @@ class SourceAssignment:
     source_hash: str
     limits: Limits
     max_score: float
+    imports: tuple[str, ...] = ()
 
 
 @dataclass
@@ -152,7 +155,31 @@ def load_source(path: Path) -> SourceAssignment:
         source_hash=source_hash(path),
         limits=load_limits(source=path),
         max_score=max_score,
+        imports=source_imports(notebooks=[fmt.read_notebook(p) for p in stems.values()]),
     )
+
+
+def source_imports(*, notebooks: list[fmt.Notebook]) -> tuple[str, ...]:
+    """Modules the instructor's notebooks import (preloaded, so they are in the tamper snapshot)."""
+    found: dict[str, None] = {}
+    for nb in notebooks:
+        for cell in nb["cells"]:
+            if cell.get("cell_type") != "code":
+                continue
+            lines = [
+                ln for ln in fmt.cell_source(cell).splitlines() if not ln.lstrip().startswith(("%", "!"))
+            ]
+            try:
+                tree = ast.parse("\n".join(lines))
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    for alias in node.names:
+                        found[alias.name] = None
+                elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                    found[node.module] = None
+    return tuple(name for name in found if importlib.util.find_spec(name.split(".")[0]) is not None)
 
 
 def _canonical_meta(sc: SourceCell) -> dict[str, object]:
@@ -202,10 +229,13 @@ def merge_notebook(*, source: SourceNotebook, submitted: fmt.Notebook, name: str
     seen: set[str] = set()
     foreign = 0
     merged: list[tuple[fmt.Cell, SourceCell | None]] = []
+    consistent = 0
     for raw in submitted["cells"]:
         cell = fmt.clean_cell(raw)
         gid = fmt.grade_id(cell) if fmt.nbgrader_meta(cell) is not None else None
         sc = by_id.get(gid) if gid else None
+        if sc is not None and (fmt.nbgrader_meta(cell) or {}).get("checksum") in (None, sc.release_checksum):
+            consistent += 1
         if gid and (sc is None or gid in seen):
             foreign += sc is None
             cell["metadata"].pop("nbgrader", None)
@@ -231,7 +261,7 @@ def merge_notebook(*, source: SourceNotebook, submitted: fmt.Notebook, name: str
                     cell.pop("outputs", None)
                     cell.pop("execution_count", None)
         merged.append((cell, sc))
-    if source.cells and not seen and foreign:
+    if source.cells and foreign and (not seen or not consistent):
         plan.error = ERR_OTHER_ASSIGNMENT.format(name=name, assignment=source.stem)
         return plan
     positions = {sc.grade_id: pos for pos, (_, sc) in enumerate(merged) if sc is not None}

@@ -96,6 +96,26 @@ def python_paths() -> list[str]:
     return sorted(p for p in paths if p and p not in ("/", "/usr") and Path(p).exists())
 
 
+VENV_MOUNT = "/opt/course-env"
+
+
+def python_mounts() -> list[tuple[str, str]]:
+    """(host path, sandbox path) for the interpreter: the venv at VENV_MOUNT (so the project checkout
+    that holds it never appears), the base interpreter's prefix at its own path (the venv links to it)."""
+    mounts: list[tuple[str, str]] = []
+    venv = sys.prefix if sys.prefix != sys.base_prefix else None
+    for path in python_paths():
+        mounts.append((path, VENV_MOUNT if path == venv else path))
+    return mounts
+
+
+def sandbox_python() -> str:
+    """The interpreter to run inside the sandbox (the venv's, under its sandbox path)."""
+    if sys.prefix != sys.base_prefix:
+        return f"{VENV_MOUNT}/bin/{Path(sys.executable).name}"
+    return sys.executable
+
+
 def write_identity_files(*, lease: SlotLease) -> None:
     uid = lease.uid if lease.uid is not None else os.getuid()
     (lease.directory / "etc" / "passwd").write_text(
@@ -108,7 +128,7 @@ def bwrap_argv(*, lease: SlotLease, mode: str, scratch_mb: int, env: dict[str, s
     if not Path(BWRAP).exists():
         raise RuntimeError(ERR_NO_BWRAP.format(path=BWRAP))
     write_identity_files(lease=lease)
-    argv = [BWRAP, "--die-with-parent", "--new-session", "--clearenv"]
+    argv = [BWRAP, "--die-with-parent", "--new-session", "--clearenv", "--as-pid-1"]
     argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
     if mode == "bwrap-user":
         argv += ["--unshare-user"]
@@ -126,9 +146,18 @@ def bwrap_argv(*, lease: SlotLease, mode: str, scratch_mb: int, env: dict[str, s
             argv += ["--ro-bind", etc, etc]
     argv += ["--ro-bind", str(lease.directory / "etc" / "passwd"), "/etc/passwd"]
     argv += ["--ro-bind", str(lease.directory / "etc" / "group"), "/etc/group"]
-    for path in python_paths():
-        argv += ["--ro-bind", path, path]
-    argv += ["--proc", "/proc", "--dev", "/dev"]
+    mounts = python_mounts()
+    parents: dict[str, None] = {}
+    for _, dest in mounts:
+        for parent in reversed(Path(dest).parents):
+            if str(parent) not in ("/", "/usr") and not str(parent).startswith("/usr/"):
+                parents[str(parent)] = None
+    for parent in parents:  # traversable by the slot uid even where the host's folder is 0700 (/root)
+        argv += ["--perms", "0755", "--dir", parent]
+    for src, dest in mounts:
+        argv += ["--ro-bind", src, dest]
+    # /proc/1 is the zygote (root, not dumpable): hide it so the notebook sees only its own processes
+    argv += ["--proc", "/proc", "--tmpfs", "/proc/1", "--dev", "/dev"]
     size = str(scratch_mb * 1024 * 1024)
     argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     argv += ["--perms", "1777", "--size", size, "--tmpfs", SCRATCH]

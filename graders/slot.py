@@ -68,8 +68,8 @@ def harness_sources() -> list[tuple[str, str]]:
     return [(name, (folder / f"{name}.py").read_text(encoding="utf-8")) for name in MODULES]
 
 
-def base_env(*, workdir: str, tmpdir: str) -> dict[str, str]:
-    venv_bin = str(Path(sys.executable).parent)
+def base_env(*, workdir: str, tmpdir: str, sandboxed: bool = True) -> dict[str, str]:
+    venv_bin = str(Path(sandbox.sandbox_python() if sandboxed else sys.executable).parent)
     return {
         "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
         "HOME": workdir,
@@ -103,6 +103,7 @@ class Slot:
         self.used = 0
         self.errlog: Any = None
         self.workdir = ""
+        self.env: dict[str, str] = {}
         self.tmpdir = ""
 
     @property
@@ -130,7 +131,7 @@ class Slot:
                 if self.lease.uid is not None:
                     os.chown(folder, self.lease.uid, self.lease.uid)
             workdir, tmpdirs, inbox = str(work), [str(tmp)], str(self.lease.directory / "in")
-            env = base_env(workdir=workdir, tmpdir=str(tmp))
+            env = base_env(workdir=workdir, tmpdir=str(tmp), sandboxed=False)
             argv = [sys.executable, "-I", "-B", "-c", BOOTSTRAP]
             cwd: str | None = workdir
         else:
@@ -139,9 +140,9 @@ class Slot:
             argv = sandbox.bwrap_argv(
                 lease=self.lease, mode=self.mode, scratch_mb=Limits().scratch_mb, env=env
             )
-            argv += [sys.executable, "-I", "-B", "-c", BOOTSTRAP]
+            argv += [sandbox.sandbox_python(), "-I", "-B", "-c", BOOTSTRAP]
             cwd = None
-        self.workdir, self.tmpdir = workdir, tmpdirs[0]
+        self.workdir, self.tmpdir, self.env = workdir, tmpdirs[0], env
         events_r, events_w = os.pipe()
         self.errlog = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the slot
         self.proc = subprocess.Popen(

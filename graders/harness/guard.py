@@ -419,3 +419,77 @@ def numeric_result(value: Any, snapshot: Snapshot) -> float | None:
         except TypeError:
             return None
     return None
+
+
+def make_normalizer(snapshot: Snapshot) -> Any:
+    """Turn values of submission-defined subclasses of trusted types into the trusted base type.
+
+    ``float`` subclasses become ``float`` (through ``float.__float__``, not the subclass's override),
+    ndarray/Tensor subclasses become plain views of the same data, containers are rebuilt. Objects of
+    other submission-defined classes are left alone (comparisons on them are guarded separately).
+    """
+    trusted = snapshot.trusted
+    numpy = sys.modules.get("numpy")
+    torch = sys.modules.get("torch")
+    simple: list[tuple[type, Any]] = [
+        (bool, bool), (int, int.__int__), (float, float.__float__), (complex, complex.__complex__),
+        (str, str.__str__), (bytes, bytes.__bytes__),
+    ]  # fmt: skip
+    if numpy is not None:
+        simple.append((numpy.ndarray, lambda v: numpy.ndarray.view(v, numpy.ndarray)))
+    if torch is not None:
+
+        def plain_tensor(value: Any) -> Any:
+            with torch._C.DisableTorchFunctionSubclass():
+                return torch.Tensor.as_subclass(value, torch.Tensor)
+
+        simple.append((torch.Tensor, plain_tensor))
+
+    def normalize(value: Any, depth: int = 0) -> Any:
+        kind = type(value)
+        if id(kind) in trusted:
+            if depth < 4 and kind in (list, tuple) and not all(id(type(x)) in trusted for x in value):
+                return kind(normalize(x, depth + 1) for x in value)
+            if depth < 4 and kind is dict and not all(id(type(x)) in trusted for x in value.values()):
+                return {k: normalize(v, depth + 1) for k, v in value.items()}
+            return value
+        if depth >= 4:
+            return value
+        try:
+            for base, convert in simple:
+                if issubclass(kind, base):
+                    return convert(value)
+            if issubclass(kind, list | tuple):
+                base_type = list if issubclass(kind, list) else tuple
+                return base_type(normalize(x, depth + 1) for x in base_type.__iter__(value))
+            if issubclass(kind, dict):
+                return {k: normalize(v, depth + 1) for k, v in dict.items(value)}
+        except Exception:  # a value we cannot convert stays as it is (comparisons are guarded)
+            return value
+        return value
+
+    return normalize
+
+
+def wrap_submission_functions(namespace: dict[str, Any], normalize: Any) -> int:
+    """Make functions the submission defined return normalized values when a test calls them."""
+    wrapped = 0
+    for name, value in list(namespace.items()):
+        if type(value) is not types.FunctionType or _library_file(value.__code__.co_filename):
+            continue
+        namespace[name] = _wrap(value, normalize)
+        wrapped += 1
+    return wrapped
+
+
+def _wrap(func: Any, normalize: Any) -> Any:
+    getframe = sys._getframe
+
+    @functools.wraps(func)
+    def from_test(*args: Any, **kwargs: Any) -> Any:
+        result = func(*args, **kwargs)
+        if getframe(1).f_code.co_filename.startswith("<test-"):
+            return normalize(result)
+        return result
+
+    return from_test
