@@ -1,5 +1,7 @@
 """CSV export of a sign-up sheet: one row per slot place and waitlist entry, times in Hong Kong time.
 
+Cells that a spreadsheet would evaluate as formulas are prefixed with a quote (CSV injection).
+
 Empty places are exported too, so the file is the whole sheet as the old spreadsheet tab showed it.
 """
 
@@ -41,6 +43,13 @@ def _paper_id(paper) -> str:
     return f"doi:{paper.doi}" if paper.doi else ""
 
 
+def _cell(value: object) -> object:
+    """Text a spreadsheet would run as a formula (=, +, -, @) is prefixed with a quote; numbers pass."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _local(moment, fmt: str) -> str:
     return timezone.localtime(moment).strftime(fmt) if moment else ""
 
@@ -68,11 +77,12 @@ def sheet_csv(*, sheet: Sheet) -> str:
         entries += [("waitlisted", n, s) for n, s in enumerate(row.waitlist, start=1)]
         for status, number, signup in entries:
             if signup is None:
-                writer.writerow([*base, "free", number, "", "", "", "", "", ""])
+                writer.writerow([_cell(v) for v in (*base, "free", number, "", "", "", "", "", "")])
                 continue
             users = [m.user for m in signup.group.memberships.all()]
             writer.writerow(
-                [
+                _cell(v)
+                for v in (
                     *base,
                     status,
                     number,
@@ -82,6 +92,6 @@ def sheet_csv(*, sheet: Sheet) -> str:
                     signup.paper.display_title if signup.paper else "",
                     _paper_id(signup.paper),
                     _local(signup.created_at, "%Y-%m-%d %H:%M:%S"),
-                ]
+                )
             )
     return out.getvalue()

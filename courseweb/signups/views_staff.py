@@ -193,7 +193,8 @@ def capacity(request: HttpRequest, sheet_id: int) -> HttpResponse:
 @require_staff
 def export_csv(request: HttpRequest, sheet_id: int) -> HttpResponse:
     sheet = access_sheet_staff(request.user, sheet_id)
-    response = HttpResponse(sheet_csv(sheet=sheet), content_type="text/csv; charset=utf-8")
+    # The byte-order mark lets spreadsheet programs read the UTF-8 names correctly.
+    response = HttpResponse("\ufeff" + sheet_csv(sheet=sheet), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{sheet.offering.slug}-{sheet.kind}-{sheet.pk}.csv"'
     )

@@ -139,7 +139,7 @@ def test_staff_assign_move_swap_capacity_and_export(client):
     assert slots[2].capacity == 2
     response = client.get(f"/signups/manage/{s.pk}/export.csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert len(rows) == 4  # 1 + 1 + 2 places
     assert [(r["session"], r["group"]) for r in rows if r["group"]] == [("1", "Two"), ("3", "One")]
     page = client.get("/groups/staff/").content.decode()

@@ -274,3 +274,12 @@ def test_standard_sheets_come_from_the_course_sessions_and_are_idempotent():
         "create_signup_sheets", "--opens", "2026-01-08 09:00", "--closes", "2026-01-31 23:59", stdout=again
     )
     assert "created 0 sheet(s)" in again.getvalue() and Sheet.objects.count() == 3
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas():
+    s = sheet(kind="scribing", count=1)
+    g, _ = group_with(name='=HYPERLINK("http://evil")')
+    sign(first_slot(s), g)
+    row = next(csv.DictReader(io.StringIO(sheet_csv(sheet=s))))
+    assert row["group"] == '\'=HYPERLINK("http://evil")'
+    assert row["session"] == "1"
