@@ -166,3 +166,13 @@ def version_diff(*, old: NoteVersion, new: NoteVersion, context: int = 3) -> lis
         )
         out.append(DiffLine(kind=kind, text=line))
     return out
+
+
+def note_page_for_session(*, session: Session) -> BookPage | None:
+    """The published book page of a session's scribed note (for the schedule's session page), or None."""
+    return (
+        BookPage.objects.filter(note__session=session, note__status="published")
+        .select_related("book__offering")
+        .only("slug", "title", "book__offering__slug")
+        .first()
+    )

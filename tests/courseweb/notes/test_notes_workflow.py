@@ -202,3 +202,14 @@ def test_demo_notes_load_and_are_idempotent(client):
     assert sorted(ScribedNote.objects.values_list("versions__id", flat=True)) == versions
     html = client.get(f"/notes/{data['offering'].slug}/").content.decode()
     assert 'href="/notes/s26/session-1/"' in html
+
+
+def test_session_page_lookup_for_the_schedule(s):
+    from courseweb.notes.selectors import note_page_for_session
+
+    note = scribing.note_for_session(session=s["session"])
+    scribing.note_version_create(note=note, author=None, markdown=NOTE_V1)
+    assert note_page_for_session(session=s["session"]) is None
+    scribing.note_publish(note=note, author=s["ta"])
+    page = note_page_for_session(session=s["session"])
+    assert page.slug == "session-3" and page.book.offering.slug == s["offering"].slug
