@@ -1,3 +1,5 @@
+"""Group pages: a student's group and invitations under /groups/, the staff's tools under /groups/staff/."""
+
 from django.urls import path
 
 from . import views

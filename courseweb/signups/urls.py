@@ -1,3 +1,5 @@
+"""Sign-up pages: sheets for students under /signups/, sheet management for staff under /signups/manage/."""
+
 from django.urls import path
 
 from . import views, views_staff

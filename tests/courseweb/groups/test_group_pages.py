@@ -144,3 +144,23 @@ def test_automatch_page_previews_then_applies_the_edited_rows(client, offering, 
     assert "Auto-match created 2 group(s)" in response.content.decode()
     made = {g.name: sorted(m.user.student_number for m in g.memberships.all()) for g in Group.objects.all()}
     assert made == {"Mixed One": ["101", "102"], "Auto-match 2": ["103", "104"]}
+
+
+def test_staff_overview_query_count_does_not_grow_with_groups(client, offering, before_deadline):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ta = staff_member(offering)
+    client.force_login(ta)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/groups/staff/").status_code == 200
+        return len(ctx.captured_queries)
+
+    for i in range(2):
+        gs.group_create(user=enrolled_student(offering), offering=offering, name=f"Few {i}")
+    few = count()
+    for i in range(10):
+        gs.group_create(user=enrolled_student(offering), offering=offering, name=f"Many {i}")
+    assert count() == few
