@@ -87,7 +87,7 @@ MUTANTS = [
         fails=["causal_forest"],
         bodies={
             "causal_forest_cate": """
-            forest = CausalForest(n_estimators=100, min_samples_leaf=5, random_state=seed)
+            forest = CausalForest(n_estimators=100, min_samples_leaf=5, n_jobs=1, random_state=seed)
             forest.fit(np.asarray(x, dtype=float), np.asarray(y, dtype=float), np.asarray(d, dtype=float))
             return np.asarray(forest.predict(np.asarray(x_new, dtype=float)), dtype=float).ravel()
             """

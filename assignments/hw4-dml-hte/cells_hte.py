@@ -181,8 +181,9 @@ FOREST_TEXT = Markdown(
     ## 4. Causal forest (2 points)
 
     Write `causal_forest_cate(x, y, d, x_new, seed)`: fit `econml.grf.CausalForest(n_estimators=100,
-    min_samples_leaf=5, random_state=seed)` to the data (mind the order of the arguments of its `fit`) and
-    return its CATE predictions at `x_new` as an `(m,)` array. A hidden test checks on a fresh randomized
+    min_samples_leaf=5, n_jobs=1, random_state=seed)` to the data (mind the order of the arguments of its
+    `fit`) and return its CATE predictions at `x_new` as an `(m,)` array. (`n_jobs=1`: the grader runs your
+    notebook on one CPU without the shared memory that parallel jobs need.) A hidden test checks on a fresh randomized
     experiment that the forest's CATE error is well below that of a constant prediction.
     """,
 )
@@ -194,7 +195,7 @@ FOREST_SOLUTION = Solution(
         """Causal forest CATE predictions at x_new."""
     ''',
     """
-    forest = CausalForest(n_estimators=100, min_samples_leaf=5, random_state=seed)
+    forest = CausalForest(n_estimators=100, min_samples_leaf=5, n_jobs=1, random_state=seed)
     forest.fit(np.asarray(x, dtype=float), np.asarray(d, dtype=float), np.asarray(y, dtype=float))
     return np.asarray(forest.predict(np.asarray(x_new, dtype=float)), dtype=float).ravel()
     """,
