@@ -32,8 +32,8 @@ HEAVY = [c for c in ALL_CASES if c.heavy]
 # output-based scoring instead; the exits and the forged channel only fool a grader that trusts the kernel.
 FOOL_NAIVE = {
     "monkeypatch_numpy", "monkeypatch_builtins", "inplace_code", "inplace_defaults", "defining_module",
-    "indirect_paths", "fake_module", "always_equal", "post_run_cell", "transformers", "settrace", "setprofile",
-    "thread_repatch", "torch_monkeypatch", "torch_function",
+    "indirect_paths", "indirect_inplace", "fake_module", "always_equal", "post_run_cell", "transformers",
+    "settrace", "setprofile", "thread_repatch", "torch_monkeypatch", "torch_function",
 }  # fmt: skip
 RESULT_KEYS = {
     "score",
