@@ -33,7 +33,8 @@ HEAVY = [c for c in ALL_CASES if c.heavy]
 FOOL_NAIVE = {
     "monkeypatch_numpy", "monkeypatch_builtins", "inplace_code", "inplace_defaults", "defining_module",
     "indirect_paths", "indirect_inplace", "fake_module", "always_equal", "post_run_cell", "transformers",
-    "settrace", "setprofile", "thread_repatch", "torch_monkeypatch", "torch_function",
+    "settrace", "setprofile", "thread_repatch", "audit_hook", "signal_repatch", "torch_monkeypatch",
+    "torch_function",
 }  # fmt: skip
 RESULT_KEYS = {
     "score",

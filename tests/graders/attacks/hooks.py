@@ -245,3 +245,42 @@ sys.stdout.write(_line.decode())
 sys.stdout.flush()
 os._exit(0)
 """
+
+# Held-out: callbacks the interpreter itself calls later, so a re-patch lands after the engine's checks.
+AUDIT_HOOK = """
+import sys
+
+
+def _on_event(event, args):
+    if event in ("exec", "compile", "import"):
+        numpy_module = sys.modules.get("numpy")
+        if numpy_module is not None:
+            numpy_module.allclose = lambda *a, **k: True
+            numpy_module.isclose = lambda *a, **k: numpy_module.True_
+            sys.modules["numpy.testing"].assert_allclose = lambda *a, **k: None
+        sys.modules["builtins"].abs = lambda value: value * 0
+
+
+sys.addaudithook(_on_event)
+"""
+
+SIGNAL_REPATCH = """
+import gc
+import signal
+import sys
+
+
+def _repatch(*args):
+    numpy_module = sys.modules["numpy"]
+    numpy_module.allclose = lambda *a, **k: True
+    numpy_module.isclose = lambda *a, **k: numpy_module.True_
+    sys.modules["numpy.testing"].assert_allclose = lambda *a, **k: None
+    sys.modules["builtins"].abs = lambda value: value * 0
+
+
+signal.signal(signal.SIGALRM, _repatch)
+signal.signal(signal.SIGVTALRM, _repatch)
+signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+signal.setitimer(signal.ITIMER_VIRTUAL, 0.001, 0.001)
+gc.callbacks.append(lambda phase, info: _repatch())
+"""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .cases import AttackCase
 from .hooks import (
+    AUDIT_HOOK,
     EXIT_AT_TOP,
     EXIT_IN_TESTS,
     FORGE_CHANNEL,
@@ -19,6 +20,7 @@ from .hooks import (
     SETPROFILE,
     SETTRACE,
     SHOWTRACEBACK,
+    SIGNAL_REPATCH,
     THREAD,
     TRANSFORMERS,
 )
@@ -270,6 +272,19 @@ CASES: list[AttackCase] = [
         "thread_repatch",
         "held-out: a background thread re-patching numpy and rebinding globals",
         THREAD,
+        flag=True,
+        cell=True,
+    ),
+    _attack(
+        "audit_hook",
+        "held-out: sys.addaudithook callback re-patching numpy and builtins on every exec/compile/import",
+        AUDIT_HOOK,
+        flag=True,
+    ),
+    _attack(
+        "signal_repatch",
+        "held-out: SIGALRM/SIGVTALRM interval timers and a gc callback re-patching numpy every millisecond",
+        SIGNAL_REPATCH,
         flag=True,
         cell=True,
     ),
