@@ -13,9 +13,10 @@ import logging
 import threading
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_process_shutdown, worker_ready
 from django.db import close_old_connections, connection
 
+from courseweb.homework.engine import engine_pool_close, engine_prewarm
 from courseweb.homework.services.grading import jobs_reap, setting
 from courseweb.homework.services.runner import grading_run
 
@@ -66,3 +67,13 @@ def _start_reaper(**_kwargs) -> None:
     threading.Thread(
         target=_reaper_loop, args=(threading.Event(),), name="grading-reaper", daemon=True
     ).start()
+
+
+@worker_process_init.connect(weak=False)
+def _warm_engine(**_kwargs) -> None:
+    engine_prewarm()
+
+
+@worker_process_shutdown.connect(weak=False)
+def _close_engine(**_kwargs) -> None:
+    engine_pool_close()
