@@ -204,6 +204,17 @@ class Slot:
         except (EOFError, wire.WireError):
             return None
 
+    def expect(self, kind: str, *, timeout: float) -> dict[str, Any] | None:
+        """The next reply of ``kind``, skipping late replies to earlier commands (e.g. "killed")."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            reply = self.reply(timeout=left)
+            if reply is None:
+                return None
+            if reply.get("t") == kind:
+                return reply
+        return None
+
     def apply_limits(self, limits: Limits) -> None:
         if self.cgroup is None:
             return
@@ -228,8 +239,8 @@ class Slot:
             shutil.copyfile(src, target)
             target.chmod(0o644)
         self.command({"t": "reset"})
-        reply = self.reply(timeout=60)
-        if reply is None or reply.get("t") != "reset_done":
+        reply = self.expect("reset_done", timeout=60)
+        if reply is None:
             raise RuntimeError(ERR_START.format(detail="reset failed"))
         if self.lease.uid is not None:
             sandbox.kill_uid(self.lease.uid)
