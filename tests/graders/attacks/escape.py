@@ -70,7 +70,11 @@ ASSIGNMENT = Assignment(
                 "probe_not_root",
                 1,
                 'assert PROBE["uid"] != 0 and PROBE["euid"] != 0, PROBE\n'
-                'assert 0 < PROBE["nproc"] <= 65536, PROBE\n',
+                'assert 0 < PROBE["nproc"] <= 65536, PROBE\n'
+                '_status = dict(line.split(":\\t", 1) for line in open("/proc/self/status").read().splitlines()\n'
+                '               if ":\\t" in line)\n'
+                'assert int(_status["CapEff"], 16) == 0, "capabilities: " + _status["CapEff"]\n'
+                'assert _status["NoNewPrivs"].strip() == "1" or int(_status["CapBnd"], 16) == 0, "setuid works"\n',
             ),
             test("probe_nothing_read", 1, 'assert ATTACK_LOG["read"] == [], "; ".join(ATTACK_LOG["read"])'),
             test(
