@@ -185,6 +185,7 @@ def autograde(
                 runs[stem] = run
                 cpu += float(run.exit_info.get("cpu_s") or 0.0)
                 rss = max(rss, float(run.exit_info.get("max_rss_mb") or 0.0))
+            slot.finish()
             timings["run_s"] = time.perf_counter() - run_start
     report(ProgressEvent(phase="scoring", message="scoring"))
     notebooks: dict[str, NotebookResult] = {}

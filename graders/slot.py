@@ -245,6 +245,15 @@ class Slot:
         if self.lease.uid is not None:
             sandbox.kill_uid(self.lease.uid)
 
+    def finish(self) -> None:
+        """Kill whatever the submission left running (daemons, pools) as soon as grading ends."""
+        if self.alive:
+            with contextlib.suppress(OSError, ValueError):
+                self.command({"t": "killall"})
+                self.expect("killed", timeout=30)
+        if self.lease is not None and self.lease.uid is not None:
+            sandbox.kill_uid(self.lease.uid)
+
     def close(self) -> None:
         if self.proc is not None:
             with contextlib.suppress(OSError, ValueError):

@@ -72,11 +72,13 @@ def make_assignment(root: Path) -> Path:
     )
 
 
-def submit(root: Path, source: Path, code: str, *, name: str) -> Path:
+def submit(root: Path, source: Path, code: str, *, name: str, last: str = "") -> Path:
     nb = json.loads((source / "hw.ipynb").read_text())
     for cell in nb["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == "answer":
             cell["source"] = code
+    if last:
+        nb["cells"].append(code_cell(last))
     folder = root / "submitted" / name
     folder.mkdir(parents=True)
     (folder / "hw.ipynb").write_text(json.dumps(nb))
@@ -159,6 +161,20 @@ def test_engine_survives_and_cleans_up(case: str, assignment: Path, light_pool: 
         assert len(fb) < 2 * 1024 * 1024
     if case == "infinite_loop":
         assert any("time limit" in f for f in result.flags)
+
+
+def test_daemon_started_after_the_last_test_is_gone_when_grading_ends(
+    assignment: Path, light_pool: Pool, tmp_path: Path
+) -> None:
+    daemon = (
+        "import subprocess, sys\n"
+        "subprocess.Popen([sys.executable, '-c', 'import signal, time\\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\\ntime.sleep(600)'], start_new_session=True)\n"
+    )
+    folder = submit(tmp_path, assignment, "def answer():\n    return 42\n", name="d", last=daemon)
+    result = autograde(assignment, folder, pool=light_pool)
+    assert result.score == 1.0
+    nothing_left(light_pool)
 
 
 def test_not_json_and_other_assignment_give_an_error_and_zero(
