@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Gradebook URLs."""
+
+from django.urls import path
+
+from . import views
 
 app_name = "gradebook"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("export.csv", views.export_csv, name="csv"),
+    path("items/<slug:slug>/histogram.png", views.histogram, name="histogram"),
+]
