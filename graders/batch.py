@@ -14,6 +14,7 @@ from pathlib import Path
 from graders.engine import Pool, autograde, cached_source
 from graders.limits import Limits
 from graders.results import AutogradeResult
+from graders.slot import DEFAULT_PRELOAD
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,11 @@ def autograde_batch(
     seed: int | None = None,
     env: Mapping[str, str] | None = None,
     mode: str | None = None,
+    preload: tuple[str, ...] = DEFAULT_PRELOAD,
 ) -> Iterator[BatchItem]:
     src = cached_source(Path(source))
     folders = submission_folders(root=Path(submitted_root), assignment=src.name)
-    pool = Pool(size=max(1, workers), mode=mode)
+    pool = Pool(size=max(1, workers), mode=mode, preload=preload)
     try:
         with ThreadPoolExecutor(max_workers=max(1, workers)) as executor:
             futures: dict[Future[AutogradeResult], tuple[str, Path]] = {

@@ -475,6 +475,11 @@ class Test:
             ns[name] = guard.make_guards(snap)
             value = cells.run_code(body, tail, ns)
             if value is not cells.NO_VALUE:
+                value = normalize(value)
+                if id(type(value)) not in snap.trusted:
+                    raise guard.UntrustedObject(
+                        "the test's result is an object of a class defined in the submission"
+                    )
                 partial = guard.numeric_result(value, snap)
         except AssertionError as exc:
             outcome, error = "failed", exc
