@@ -18,6 +18,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SEED = SHARED / "seeds" / "scribed-notes-s25.txt"
 
 
+@pytest.fixture(autouse=True)
+def _urlconf_loaded():
+    """Import the URL map (and every app's views) before the browser's first request: under load that import
+    can take longer than a page's navigation timeout.  The live server thread shares this process."""
+    from django.urls import resolve
+
+    resolve("/notes/")
+
+
 @pytest.fixture
 def book_case():
     """(season, TOC link name, page slug, equation anchor, search term, expected result page)."""
@@ -120,3 +129,25 @@ def test_group_previews_and_submits_a_note_and_staff_publish_it(page, live_serve
     page.goto(f"{live_server.url}/notes/{s['offering'].slug}/session-{s['session'].number}/")
     assert page.locator("#eq-1 .katex-html").is_visible()
     assert "$$" not in page.locator("body").inner_text()
+
+
+def test_scribing_pages_have_no_serious_accessibility_violations(page, live_server):
+    from courseweb.notes import scribing
+    from tests.courseweb.notes.factories import scribing_setup
+
+    s = scribing_setup()
+    s["ta"].username = "ta-axe"
+    s["ta"].save()
+    login(page, live_server, "ta-axe", PASSWORD)
+    note = scribing.note_assign(session=s["session"], group=s["group"], actor=s["ta"])
+    scribing.note_version_create(note=note, author=None, markdown="# Note\n\nText with $x^2$.\n")
+    scribing.note_version_create(note=note, author=None, markdown="# Note\n\nText with $x^3$.\n")
+    for path in (
+        "/notes/scribe/",
+        f"/notes/scribe/session/{s['session'].pk}/",
+        f"/notes/scribe/note/{note.pk}/",
+        f"/notes/scribe/note/{note.pk}/diff/1/2/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        violations = axe_violations(page)
+        assert violations == [], (path, violations)
