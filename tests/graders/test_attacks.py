@@ -74,12 +74,12 @@ def light(world: World, request: pytest.FixtureRequest) -> dict[str, harness.Gra
         return {name: future.result() for name, future in futures.items()}
 
 
-def hidden_lines(case: AttackCase, values: dict[str, str]) -> list[str]:
+def hidden_lines(case: AttackCase, *, values: dict[str, str]) -> list[str]:
     lines: list[str] = []
     for cells in case.assignment.notebooks.values():
         for cell in cells:
             inside = False
-            for line in harness.substitute(cell.source, values).splitlines():
+            for line in harness.substitute(cell.source, values=values).splitlines():
                 if "BEGIN HIDDEN TESTS" in line:
                     inside = True
                 elif "END HIDDEN TESTS" in line:
@@ -89,7 +89,7 @@ def hidden_lines(case: AttackCase, values: dict[str, str]) -> list[str]:
     return lines
 
 
-def check(graded: harness.Graded, world: World) -> None:
+def check(graded: harness.Graded, *, world: World) -> None:
     case, result, why = graded.case, graded.result, graded.describe()
     assert graded.returncode == 0, why
     assert result is not None, f"stdout is not one JSON object: {why}"
@@ -125,18 +125,18 @@ def check(graded: harness.Graded, world: World) -> None:
     assert graded.left_running == [], f"left running: {graded.left_running} {why}"
     assert world.corpus.unchanged(case), f"source or submission folder changed: {why}"
     messages = " ".join(str(cell.get("message") or "") for cell in cells.values())
-    for line in hidden_lines(case, world.corpus.values):
+    for line in hidden_lines(case, values=world.corpus.values):
         assert line not in messages, f"hidden test text returned: {line!r} {why}"
 
 
 @pytest.mark.parametrize("case", LIGHT, ids=lambda c: c.name)
 def test_attack(case: AttackCase, world: World, light: dict[str, harness.Graded]) -> None:
-    check(light[case.name], world)
+    check(light[case.name], world=world)
 
 
 @pytest.mark.parametrize("case", HEAVY, ids=lambda c: c.name)
 def test_resource_attack(case: AttackCase, world: World, light: dict[str, harness.Graded]) -> None:
-    check(world.corpus.grade(case, timeout=300), world)
+    check(world.corpus.grade(case, timeout=300), world=world)
 
 
 def test_escape_reached_nothing(world: World, light: dict[str, harness.Graded]) -> None:

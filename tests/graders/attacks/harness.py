@@ -36,15 +36,15 @@ def token(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(16)}"
 
 
-def substitute(text: str, values: Mapping[str, str]) -> str:
+def substitute(text: str, *, values: Mapping[str, str]) -> str:
     for key, value in values.items():
         text = text.replace(f"@@{key}@@", value)
     return text
 
 
-def substitute_assignment(assignment: Assignment, values: Mapping[str, str]) -> Assignment:
+def substitute_assignment(assignment: Assignment, *, values: Mapping[str, str]) -> Assignment:
     notebooks = {
-        stem: [replace(cell, source=substitute(cell.source, values)) for cell in cells]
+        stem: [replace(cell, source=substitute(cell.source, values=values)) for cell in cells]
         for stem, cells in assignment.notebooks.items()
     }
     return replace(assignment, notebooks=notebooks)
@@ -77,7 +77,7 @@ class Listener:
         self.sock.close()
 
 
-def tcp_listener(reply: str) -> Listener:
+def tcp_listener(*, reply: str) -> Listener:
     if socket.has_dualstack_ipv6():
         sock = socket.create_server(("", 0), family=socket.AF_INET6, dualstack_ipv6=True)
     else:
@@ -85,7 +85,7 @@ def tcp_listener(reply: str) -> Listener:
     return Listener(sock=sock, reply=(reply + "\n").encode()).start()
 
 
-def unix_listener(path: Path, reply: str) -> Listener:
+def unix_listener(path: Path, *, reply: str) -> Listener:
     sock = socket.socket(socket.AF_UNIX)
     sock.bind(str(path))
     os.chmod(path, 0o777)
@@ -102,7 +102,7 @@ def host_address() -> str:
     return "127.0.0.1"
 
 
-def set_redis_key(key: str, value: str) -> bool:
+def set_redis_key(key: str, *, value: str) -> bool:
     """Store a key in the local Redis with a raw RESP command; False when Redis is not running."""
     try:
         with socket.create_connection(("127.0.0.1", 6379), timeout=2) as sock:
@@ -113,7 +113,7 @@ def set_redis_key(key: str, value: str) -> bool:
         return False
 
 
-def canary_database(path: Path, value: str) -> Path:
+def canary_database(path: Path, *, value: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(path) as con:
         con.execute("create table secrets (token text)")
@@ -142,7 +142,7 @@ def processes_with(marker: str) -> list[str]:
     return found
 
 
-def wait_gone(marker: str, grace: float = 3.0) -> list[str]:
+def wait_gone(marker: str, *, grace: float = 3.0) -> list[str]:
     deadline = time.monotonic() + grace
     left = processes_with(marker)
     while left and time.monotonic() < deadline:
@@ -221,25 +221,25 @@ class Corpus:
         values = {**self.values, "MARKER": marker}
         name = case.assignment.name
         if name not in self.sources:
-            assignment = substitute_assignment(case.assignment, values)
-            self.sources[name] = write_assignment(assignment, self.root / "source")
+            assignment = substitute_assignment(case.assignment, values=values)
+            self.sources[name] = write_assignment(assignment, root=self.root / "source")
         folder = self.root / "submitted" / case.name / name
         values["SUBMISSION"] = str(folder)
         if case.raw is not None:
             notebooks: dict[str, object] = dict(case.raw)
         else:
-            cells: list[Cell] = list(substitute_assignment(case.assignment, values).notebooks[name])
-            before = {k: [substitute(s, values) for s in v] for k, v in case.before.items()}
+            cells: list[Cell] = list(substitute_assignment(case.assignment, values=values).notebooks[name])
+            before = {k: [substitute(s, values=values) for s in v] for k, v in case.before.items()}
             if not case.honest:
-                before[SOLUTION_ID] = [substitute(PRELUDE, values), *before.get(SOLUTION_ID, [])]
+                before[SOLUTION_ID] = [substitute(PRELUDE, values=values), *before.get(SOLUTION_ID, [])]
             nb = student_notebook(
                 cells,
-                answers={k: substitute(v, values) for k, v in case.answers.items()},
+                answers={k: substitute(v, values=values) for k, v in case.answers.items()},
                 before=before,
-                after={k: [substitute(s, values) for s in v] for k, v in case.after.items()},
+                after={k: [substitute(s, values=values) for s in v] for k, v in case.after.items()},
             )
             notebooks = {name: nb}
-        write_submission(folder, notebooks)  # type: ignore[arg-type]
+        write_submission(folder, notebooks=notebooks)  # type: ignore[arg-type]
         self.submissions[case.name] = folder
         self.markers[case.name] = marker
         self.digests[case.name] = {

@@ -161,7 +161,7 @@ def student_notebook(
     return nb
 
 
-def write_assignment(assignment: Assignment, root: Path) -> Path:
+def write_assignment(assignment: Assignment, *, root: Path) -> Path:
     """Write the source assignment folder (notebooks, assignment.toml, data files) and return it."""
     folder = root / assignment.name
     folder.mkdir(parents=True, exist_ok=True)
@@ -174,7 +174,7 @@ def write_assignment(assignment: Assignment, root: Path) -> Path:
     return folder
 
 
-def write_submission(folder: Path, notebooks: Mapping[str, NotebookNode | str | bytes]) -> Path:
+def write_submission(folder: Path, *, notebooks: Mapping[str, NotebookNode | str | bytes]) -> Path:
     """Write a submission folder; a value that is not a notebook is written verbatim (broken uploads)."""
     folder.mkdir(parents=True, exist_ok=True)
     for stem, nb in notebooks.items():

@@ -58,10 +58,10 @@ def build_world(*, root: Path, cases: Sequence[AttackCase]) -> World:
         "UNIX_SOCKET": str(root / "site.sock"),
         "SOURCE": str(root / "source" / escape.ASSIGNMENT.name),
     }
-    tcp = harness.tcp_listener(values["NET_TOKEN"])
+    tcp = harness.tcp_listener(reply=values["NET_TOKEN"])
     values["PORT"] = str(tcp.sock.getsockname()[1])
-    unix = harness.unix_listener(root / "site.sock", values["NET_TOKEN"])
-    harness.canary_database(site / "db.sqlite3", values["DB_TOKEN"])
+    unix = harness.unix_listener(root / "site.sock", reply=values["NET_TOKEN"])
+    harness.canary_database(site / "db.sqlite3", value=values["DB_TOKEN"])
     other.parent.mkdir(parents=True)
     other.write_text(f'{{"cells": [], "note": "{values["OTHER_TOKEN"]}"}}', encoding="utf-8")
     corpus = harness.Corpus(
@@ -78,6 +78,6 @@ def build_world(*, root: Path, cases: Sequence[AttackCase]) -> World:
         corpus=corpus,
         tcp=tcp,
         unix=unix,
-        redis_set=harness.set_redis_key(values["REDIS_KEY"], values["REDIS_TOKEN"]),
+        redis_set=harness.set_redis_key(values["REDIS_KEY"], value=values["REDIS_TOKEN"]),
         canary_targets=[t / values["CANARY_FILE"] for t in targets],
     )
