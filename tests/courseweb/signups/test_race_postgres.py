@@ -44,9 +44,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def site():
-    """The site under gunicorn (2 processes x 25 threads) on the test database; stopped afterwards."""
+@pytest.fixture(scope="module")
+def site(django_db_setup):
+    """The site under gunicorn (2 processes x 25 threads) on the test database, shared by this module's tests
+    (each test's own rows are committed by `transactional_db` and flushed after it); stopped at the end."""
     port = _free_port()
     log = open(Path(settings.VAR_DIR) / f"race-gunicorn-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
