@@ -12,7 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from courseweb.groups.models import AuditAction, Group
@@ -206,6 +209,7 @@ def promote_waitlist(*, slot: Slot, actor: Any = None) -> list[Signup]:
         signup.status, signup.place, signup.confirmed_at = SignupStatus.CONFIRMED, place, now
         signup.save(update_fields=["status", "place", "confirmed_at"])
         promoted.append(signup)
+        transaction.on_commit(lambda signup=signup: _promotion_mail(signup))
         audit_record(
             offering=slot.sheet.offering,
             action=AuditAction.SIGNUP,
@@ -217,6 +221,25 @@ def promote_waitlist(*, slot: Slot, actor: Any = None) -> list[Signup]:
     if promoted and slot.sheet.kind == SheetKind.SCRIBING:
         scribing_sync(session=slot.session)
     return promoted
+
+
+def _promotion_mail(signup: Signup) -> None:
+    """Tell the members of a promoted group that they now hold a place."""
+    slot, group = signup.slot, signup.group
+    emails = [m.user.email for m in group.memberships.select_related("user") if m.user.email]
+    if not emails:
+        return
+    link = settings.SITE_URL.rstrip("/") + reverse("groups:index")
+    send_mail(
+        subject=f"{slot.sheet.offering.code}: your group moved up from the waitlist",
+        message=(
+            f"Your group “{group.name}” now holds a place on {slot.sheet.title}: {slot}, "
+            f"{_hkt(slot.starts_at or slot.session.starts_at)} (Hong Kong time).\n\nSee your group page: {link}\n"
+        ),
+        from_email=None,
+        recipient_list=emails,
+        fail_silently=True,
+    )
 
 
 def release_signup(*, signup_id: int, actor: Any, by_staff: bool = False) -> Signup:

@@ -283,3 +283,18 @@ def test_csv_cells_cannot_become_spreadsheet_formulas():
     row = next(csv.DictReader(io.StringIO(sheet_csv(sheet=s))))
     assert row["group"] == '\'=HYPERLINK("http://evil")'
     assert row["session"] == "1"
+
+
+def test_promoted_group_is_emailed(mailoutbox, django_capture_on_commit_callbacks):
+    s = sheet(kind="scribing", title="Scribing")
+    slot = first_slot(s)
+    (g1, u1), (g2, u2) = group_with(), group_with(name="Patient")
+    a = sign(slot, g1)
+    sign(slot, g2)
+    with django_capture_on_commit_callbacks(execute=True):
+        ss.signup_drop(signup=a, user=u1[0], now=DURING)
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert sorted(mail.to) == sorted(u.email for u in u2)
+    assert "“Patient” now holds a place on Scribing: Session 1" in mail.body
+    assert "Tue 06 Jan 2026, 09:30" in mail.body
