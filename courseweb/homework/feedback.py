@@ -37,6 +37,7 @@ HTML_ATTRIBUTES = {
     "div": {"class"},
 }
 DATA_IMAGE_RE = re.compile(r"^data:image/(png|jpeg|gif);base64,[A-Za-z0-9+/=\s]+$")
+LINK_RE = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 STYLE = """
@@ -56,6 +57,8 @@ def clean_html(fragment: str) -> str:
     def keep(tag: str, attr: str, value: str) -> str | None:
         if tag == "img" and attr == "src":
             return value if DATA_IMAGE_RE.match(value) else None
+        if attr == "href":
+            return value if LINK_RE.match(value.strip()) else None
         return value
 
     return nh3.clean(
