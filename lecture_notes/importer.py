@@ -24,10 +24,10 @@ def import_notes(text: str, *, references_href: str = "references/") -> Book:
     """Parse and render a whole notes file; problems are listed in `book.report`, never raised."""
     book, reference_lines = scan_book(text)
     report = book.report
-    blocks, footnotes = repair_blocks(book.blocks, report)
+    blocks, footnotes = repair_blocks(book.blocks, report=report)
     book.blocks = blocks
     book.references = parse_references(reference_lines)
-    book.pages = build_pages(blocks, report)
+    book.pages = build_pages(blocks, report=report)
     report.chapters = sum(1 for page in book.pages if page.kind == "chapter")
     report.headings_total = len(book.toc)
     report.headings_matched = sum(1 for entry in book.toc if entry.matched_line is not None)

@@ -16,7 +16,7 @@ def page_slug(kind: str, number: str) -> str:
     return f"ch-{number}" if kind == "chapter" else number.replace(".", "-")
 
 
-def build_pages(blocks: list[Block], report: ImportReport) -> list[Page]:
+def build_pages(blocks: list[Block], *, report: ImportReport) -> list[Page]:
     pages: list[Page] = []
     chapter: Page | None = None
     section: Page | None = None

@@ -26,7 +26,7 @@ class PageRenderer:
         self.inline = inline
         self.bag = bag
 
-    def render_page(self, page: Page, footnotes: dict[str, Block], missing: set[str]) -> None:
+    def render_page(self, page: Page, *, footnotes: dict[str, Block], missing: set[str]) -> None:
         parts: list[str] = []
         prose: list[str] = [page.title]
         math: list[str] = []
@@ -226,7 +226,7 @@ def render_book(book: Book, *, footnotes: dict[str, Block], references_href: str
     missing: set[str] = set()
     for page in book.pages:
         page.title_html = inline.render(page.title)
-        renderer.render_page(page, footnotes, missing)
+        renderer.render_page(page, footnotes=footnotes, missing=missing)
     for number in sorted(missing, key=lambda n: int(n) if n.isdigit() else 0):
         book.report.problem(0, f"footnote {number} is marked in the text but its text is missing")
     plain = InlineRenderer(bag=bag, citations=None, references_href=references_href)

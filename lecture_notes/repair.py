@@ -44,7 +44,7 @@ def merge_code_fences(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def collect_footnotes(blocks: list[Block], report: ImportReport) -> tuple[list[Block], dict[str, Block]]:
+def collect_footnotes(blocks: list[Block], *, report: ImportReport) -> tuple[list[Block], dict[str, Block]]:
     notes: dict[str, Block] = {}
     out: list[Block] = []
     for block in blocks:
@@ -59,7 +59,7 @@ def collect_footnotes(blocks: list[Block], report: ImportReport) -> tuple[list[B
     return out, notes
 
 
-def number_equations(blocks: list[Block], report: ImportReport) -> tuple[list[Block], list[str]]:
+def number_equations(blocks: list[Block], *, report: ImportReport) -> tuple[list[Block], list[str]]:
     """Tag numbered equations; returns the remaining blocks and the equation numbers in order."""
     out: list[Block] = []
     numbers: list[str] = []
@@ -129,7 +129,7 @@ def rejoin_paragraphs(blocks: list[Block]) -> list[Block]:
     return out
 
 
-def attach_captions(blocks: list[Block], report: ImportReport) -> tuple[list[Block], int]:
+def attach_captions(blocks: list[Block], *, report: ImportReport) -> tuple[list[Block], int]:
     """Pair captions with tables, figures and algorithms; returns the blocks and the captioned-table count."""
     out: list[Block] = []
     tables = 0
@@ -179,14 +179,14 @@ def _last_line(block: Block) -> int:
     return block.line + max(len(block.rows), 1) - 1
 
 
-def repair_blocks(blocks: list[Block], report: ImportReport) -> tuple[list[Block], dict[str, Block]]:
+def repair_blocks(blocks: list[Block], *, report: ImportReport) -> tuple[list[Block], dict[str, Block]]:
     """Run every pass; fills report.equations and report.tables; returns blocks and footnotes by number."""
     blocks = merge_code_fences(blocks)
-    blocks, notes = collect_footnotes(blocks, report)
-    blocks, numbers = number_equations(blocks, report)
+    blocks, notes = collect_footnotes(blocks, report=report)
+    blocks, numbers = number_equations(blocks, report=report)
     report.equations = len(set(numbers))
     blocks = rejoin_paragraphs(blocks)
-    blocks, report.tables = attach_captions(blocks, report)
+    blocks, report.tables = attach_captions(blocks, report=report)
     for block in blocks:
         if block.kind == "code" and "$" in block.text and re.search(r"^\s*\d+:", block.text, re.M):
             block.kind = "algorithm"

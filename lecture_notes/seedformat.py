@@ -126,7 +126,7 @@ def split_parts(lines: list[str]) -> tuple[int, int, int, int]:
     return contents, body, refs, len(lines)
 
 
-def is_pseudo_heading(lines: list[str], i: int) -> bool:
+def _is_pseudo_heading(lines: list[str], i: int) -> bool:
     """A short title-like line standing alone between blank lines (a heading whose bold was lost)."""
     text = lines[i].strip()
     before = i == 0 or not lines[i - 1].strip()
@@ -148,7 +148,7 @@ def is_pseudo_heading(lines: list[str], i: int) -> bool:
     return len(text) <= 90 and len(text.split()) <= 10
 
 
-def scan_body(lines: list[str], start: int, stop: int) -> list[Block]:
+def scan_body(lines: list[str], *, start: int, stop: int) -> list[Block]:
     """Tokenise body lines `start:stop` (0-based) into blocks; line numbers in blocks are 1-based."""
     blocks: list[Block] = []
     i = start
@@ -182,12 +182,12 @@ def scan_body(lines: list[str], start: int, stop: int) -> list[Block]:
                 blocks.append(Block("table", rows=rows, line=lineno))
             i = j
             continue
-        blocks.append(classify_line(lines, i))
+        blocks.append(_classify_line(lines, i))
         i += 1
     return blocks
 
 
-def classify_line(lines: list[str], i: int) -> Block:
+def _classify_line(lines: list[str], i: int) -> Block:
     line = lines[i]
     stripped = line.strip()
     lineno = i + 1
@@ -223,12 +223,12 @@ def classify_line(lines: list[str], i: int) -> Block:
         )
     if stripped == "□":
         return Block("qed", line=lineno)
-    if is_pseudo_heading(lines, i):
+    if _is_pseudo_heading(lines, i):
         return Block("pseudo", stripped, line=lineno)
     return Block("paragraph", stripped, line=lineno)
 
 
-def match_headings(blocks: list[Block], toc: list[TocEntry], report: ImportReport) -> None:
+def match_headings(blocks: list[Block], *, toc: list[TocEntry], report: ImportReport) -> None:
     """Keep as headings only the lines the TOC confirms, in TOC order; demote the rest to paragraphs."""
     if not toc:
         return
@@ -279,8 +279,8 @@ def scan_book(text: str) -> tuple[Book, list[tuple[int, str]]]:
             book.title_footnote = line.strip()[1:].strip()
         else:
             report.problem(i + 1, f"TOC line not understood: {line.strip()[:80]!r}")
-    book.blocks = scan_body(lines, body, refs)
-    match_headings(book.blocks, book.toc, report)
+    book.blocks = scan_body(lines, start=body, stop=refs)
+    match_headings(book.blocks, toc=book.toc, report=report)
     if not book.toc:
         book.toc = [
             TocEntry(number=b.number or "", title=b.text, level=b.level, matched_line=b.line)

@@ -94,7 +94,7 @@ def test_no_math_errors_with_errors_thrown(book):
     assert "katex-error" not in "".join(p.html for p in book.pages)
     # Independently of the renderer: every $-delimited formula of the body, fixed as allowed, parses.
     scanned, _ = scan_book(SEED.read_text(encoding="utf-8"))
-    blocks, notes = repair_blocks(scanned.blocks, scanned.report)
+    blocks, notes = repair_blocks(scanned.blocks, report=scanned.report)
     items = []
     for block in blocks + list(notes.values()):
         if block.kind == "math":
