@@ -11,17 +11,27 @@ show each one really forges a pass when nothing defends against it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 try:  # tests/graders may or may not be a package
-    from .attacks import escape, harness, naive, resources, tamper, torchhw
+    from .attacks import escape, harness, hooks, naive, notebooks, resources, tamper, torchhw
     from .attacks.cases import AttackCase
     from .attacks.world import World, build_world
 except ImportError:
-    from attacks import escape, harness, naive, resources, tamper, torchhw  # type: ignore[no-redef]
+    from attacks import (  # type: ignore[no-redef]
+        escape,
+        harness,
+        hooks,
+        naive,
+        notebooks,
+        resources,
+        tamper,
+        torchhw,
+    )
     from attacks.cases import AttackCase  # type: ignore[no-redef]
     from attacks.world import World, build_world  # type: ignore[no-redef]
 
@@ -147,6 +157,32 @@ def test_escape_reached_nothing(world: World, light: dict[str, harness.Graded]) 
     assert written == [], f"canary files written outside the scratch folder: {written}"
     graded = light["escape"]
     assert graded.result is not None and world.corpus.values["ENV_SECRET"] not in str(graded.result)
+
+
+def test_nothing_survives_into_the_next_submission(world: World, light: dict[str, harness.Graded]) -> None:
+    """A batch on one slot: code planted by the first student must not run when the next ones are graded."""
+    cells = tamper.ASSIGNMENT.notebooks["tamper"]
+    students = {
+        "a_attacker": {"answers": tamper.WRONG + hooks.PERSIST},
+        "b_victim": {"answers": tamper.WRONG},
+        "c_honest": {"answers": tamper.HONEST},
+    }
+    submitted = world.corpus.root / "batch"
+    for student, answers in students.items():
+        nb = notebooks.student_notebook(cells, answers=answers)
+        notebooks.write_submission(submitted / student / "tamper", notebooks={"tamper": nb})
+    rc, out, err, _ = harness.run_cli(
+        ["autograde-batch", str(world.corpus.sources["tamper"]), str(submitted), "--workers", "1", "--json"],
+        env=world.corpus.engine_env,
+        timeout=300,
+    )
+    assert rc == 0, err.decode(errors="replace")[-2000:]
+    results = {line["student"]: line for line in map(json.loads, out.decode().splitlines()) if line}
+    assert set(results) == set(students), results.keys()
+    assert results["a_attacker"]["score"] == 0
+    victim, honest = results["b_victim"], results["c_honest"]
+    assert (victim["score"], victim["flags"]) == (0, []), victim
+    assert (honest["score"], honest["flags"]) == (tamper.ASSIGNMENT.max_score(), []), honest
 
 
 def test_redis_canary_is_really_there(world: World) -> None:
