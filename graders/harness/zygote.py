@@ -438,7 +438,9 @@ class Test:
         flags: list[str] = []
         if _tracer() != 0:
             flags.append("the test process was being traced")
+        t0 = time.perf_counter()
         gc.collect()
+        t1 = time.perf_counter()
         flags += snap.restore()
         flags += guard.clear_hooks()
         if len(sys._current_frames()) > 1:
@@ -450,6 +452,7 @@ class Test:
             if not name.startswith("_") and id(type(value)) not in snap.trusted:
                 ns[name] = normalize(value)
         guard.wrap_submission_functions(ns, normalize)
+        t2 = time.perf_counter()
         self.nb.emit({"t": "need_source", "i": self.cell["i"]})
         message = wire.read_frame(self.nb.job_fd, self.h.key)
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -490,7 +493,9 @@ class Test:
         sys.settrace(None)
         sys.setprofile(None)
         gc.disable()
+        t3 = time.perf_counter()
         after = snap.restore() + guard.clear_hooks()
+        t4 = time.perf_counter()
         if after:
             flags += [f"during the test: {f}" for f in after]
             if outcome == "passed":
@@ -507,6 +512,7 @@ class Test:
                 "message": _safe_message(error, snap) if error is not None else "",
                 "outputs": sink.outputs,
                 "flags": flags[:50],
+                "timing": {"gc": t1 - t0, "guard": t2 - t1, "test": t3 - t2, "check": t4 - t3},
             }
         )
         os._exit(0)
