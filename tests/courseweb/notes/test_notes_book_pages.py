@@ -94,3 +94,23 @@ def test_page_query_count_does_not_grow_with_rows(client, book, django_assert_ma
         client.get("/notes/f24/1-2/")
     with django_assert_max_num_queries(12):
         client.get("/notes/f24/")
+
+
+def test_notes_index_redirects_to_the_only_book_and_lists_several(client, book):
+    response = client.get("/notes/")
+    assert response.status_code == 302 and response["Location"] == "/notes/f24/"
+    call_command("import_notes", str(SYNTHETIC_NOTES), "--season", "S24", verbosity=0)
+    html = client.get("/notes/").content.decode()
+    assert 'href="/notes/f24/"' in html and 'href="/notes/s24/"' in html
+
+
+def test_import_command_rejects_a_missing_file(tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_notes", str(tmp_path / "missing.txt"), "--season", "F24")
+
+
+def test_search_page_without_a_query_shows_the_form(client, book):
+    html = client.get("/notes/f24/search/").content.decode()
+    assert 'name="q"' in html and "result" not in html.split("</form>")[-1]
