@@ -4,7 +4,8 @@ several worker processes and threads, each request on its own database connectio
 - one place left, no waitlist: exactly one request gets it, the other 49 get HTTP 409 and the "full" message;
 - one place left, with a waitlist: one place, 49 waitlist places numbered 1..49, nobody twice;
 - one paper, fifty different slots: the slot locks do not serialize these, so only the database's
-  one-group-per-paper constraint can stop a double claim; exactly one group gets the paper.
+  one-group-per-paper constraint can stop a double claim; exactly one group gets the paper;
+- one student registering fifty groups at once: one group, one membership.
 
 Run locally with DATABASE_URL=postgres://postgres@127.0.0.1:5432/courseweb_groups (CI sets DATABASE_URL).
 """
@@ -200,3 +201,26 @@ def _far_future():
     from django.utils import timezone
 
     return timezone.now() + dt.timedelta(days=30)
+
+
+def test_fifty_simultaneous_group_registrations_by_one_student_make_one_group(site):
+    """Double clicks (and worse) on "Register group": the one-group-per-student constraint keeps one."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from courseweb.groups.models import Group, Membership
+    from tests.courseweb.groups.factories import enrolled_student
+
+    offering = OfferingFactory()
+    offering.group_registration_deadline = timezone.now() + dt.timedelta(days=7)
+    offering.save()
+    amy = enrolled_student(offering)
+    cookie = _session_cookie(amy)
+    results = _fire(site, [("/groups/create/", cookie, f"name=Clicker+{i:02d}") for i in range(CLICKS)])
+
+    assert [status for status, _ in results] == [
+        302
+    ] * CLICKS  # each answered, with a message on the next page
+    assert Membership.objects.filter(user=amy).count() == 1
+    assert Group.objects.filter(offering=offering).count() == 1
