@@ -44,7 +44,9 @@ def default_mode() -> str:
 
 
 def runtime_root() -> Path:
-    root = Path(os.environ.get("GRADERS_RUNTIME_DIR", Path(tempfile.gettempdir()) / f"graders-runtime-{os.getuid()}"))
+    root = Path(
+        os.environ.get("GRADERS_RUNTIME_DIR", Path(tempfile.gettempdir()) / f"graders-runtime-{os.getuid()}")
+    )
     root.mkdir(mode=0o711, parents=True, exist_ok=True)
     return root
 

@@ -1,35 +1,25 @@
-"""The warm zygote and the per-notebook (S) and per-test (T) processes, all inside the sandbox.
+"""The warm zygote inside the sandbox: preload, snapshot, then serve the host's commands.
 
-Zygote: imports the course libraries once, takes the tamper :class:`~.guard.Snapshot`, makes itself
-non-dumpable, then serves host commands on fd 0 (replies on fd 1). For each notebook it forks S.
-
-S (one per notebook, runs as the slot's unprivileged uid): runs the notebook's non-test cells in order,
-streaming outputs as frames on the events fd. At each test cell it forks T and waits for it, then
-replays the test's visible part so later cells see its side effects.
-
-T (one per test cell): restores the snapshot and clears hooks, asks for the test source (which the host
-sends only now), runs it with guarded comparisons, checks that nothing was patched during the test, and
-reports the harness's own verdict. Hidden test source never enters S.
+It imports the course libraries once, takes the tamper :class:`~.guard.Snapshot`, makes itself non-dumpable
+and a child subreaper, then serves commands on fd 0 (replies on a private copy of fd 1): run a notebook (fork
+S, see :mod:`.runner`), feed a test source to it, signal it, kill every process of the slot's uid, wipe and
+refill the scratch folder.
 """
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import ctypes
 import gc
 import os
 import resource
-import secrets
 import select
 import shutil
 import signal
-import sys
 import time
-import types
 from typing import Any
 
-from . import cells, guard, wire
+from . import cells, guard, runner, wire
 
 _UNSET = object()
 PR_SET_DUMPABLE = 4
@@ -237,7 +227,7 @@ class Harness:
         if pid == 0:
             os.close(write_end)
             try:
-                Notebook(self, job, read_end).run()
+                runner.Notebook(self, job, read_end).run()
             finally:
                 os._exit(0)
         os.close(read_end)
@@ -255,311 +245,8 @@ def _force_remove(func: Any, path: str, _exc: Any) -> None:
         pass
 
 
-class Notebook:
-    """S: runs one notebook's cells as the slot user."""
-
-    def __init__(self, harness: Harness, job: dict[str, Any], job_fd: int) -> None:
-        self.h = harness
-        self.job = job
-        self.job_fd = job_fd
-        self.limits = job["limits"]
-        self.instructor_modules: dict[str, types.ModuleType] = {}
-        self.count = 0
-
-    def emit(self, obj: dict[str, Any]) -> None:
-        wire.write_frame(self.h.events_fd, obj, self.h.key)
-
-    def confine(self) -> None:
-        limits = self.limits
-        os.setsid()
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
-        keep = {0, 1, 2, self.h.events_fd, self.job_fd}
-        for entry in os.listdir("/proc/self/fd"):
-            if int(entry) not in keep:
-                with contextlib.suppress(OSError):
-                    os.close(int(entry))
-        rl = resource
-        rl.setrlimit(rl.RLIMIT_CORE, (0, 0))
-        rl.setrlimit(rl.RLIMIT_NPROC, (limits["max_processes"], limits["max_processes"]))
-        fsize = limits["file_size_mb"] * 1024 * 1024
-        rl.setrlimit(rl.RLIMIT_FSIZE, (fsize, fsize))
-        rl.setrlimit(rl.RLIMIT_CPU, (limits["cpu_s"], limits["cpu_s"] + 2))
-        rl.setrlimit(rl.RLIMIT_NOFILE, (1024, 1024))
-        if limits.get("rlimit_as"):
-            with open("/proc/self/status") as fh:
-                vm = next((int(x.split()[1]) for x in fh if x.startswith("VmSize:")), 0) * 1024
-            cap = vm + limits["memory_mb"] * 1024 * 1024
-            rl.setrlimit(rl.RLIMIT_AS, (cap, cap))
-        if self.h.uid is not None:
-            os.setgroups([])
-            os.setresgid(self.h.uid, self.h.uid, self.h.uid)
-            os.setresuid(self.h.uid, self.h.uid, self.h.uid)
-        self.h.prctl(PR_SET_NO_NEW_PRIVS, 1)
-        os.chdir(self.h.workdir)
-        os.environ.clear()
-        os.environ.update(self.job["env"])
-
-    def run(self) -> None:
-        self.confine()
-        shell = self.h.shell
-        self.ns: dict[str, Any] = shell.user_ns
-        self.holder = self.h.holder
-        sys.stdout = cells.Stream(self.holder, "stdout")
-        sys.stderr = cells.Stream(self.holder, "stderr")
-        self.emit({"t": "begin", "notebook": self.job["notebook"]})
-        for cell in self.job["cells"]:
-            if cell["kind"] == "test":
-                self.run_test(cell)
-            else:
-                self.run_cell(cell)
-        self.emit({"t": "done"})
-
-    def execute(self, source: str, *, index: int, sink: cells.OutputSink) -> str:
-        self.holder["sink"] = sink
-        self.count += 1
-        status = "ok"
-        try:
-            body, tail = cells.compile_cell(self.h.shell, source, filename=f"<cell-{index}>")
-            self.h.shell.events.trigger("pre_execute")
-            value = cells.run_code(body, tail, self.ns)
-            if value is not cells.NO_VALUE and value is not None:
-                self.ns["_"] = value
-                data, metadata = self.h.shell.display_formatter.format(value)
-                sink.add(
-                    {
-                        "output_type": "execute_result",
-                        "execution_count": self.count,
-                        "data": data,
-                        "metadata": metadata,
-                    }
-                )
-        except BaseException as exc:
-            status = "error"
-            sink.add(cells.error_output(exc))
-        try:
-            self.h.shell.events.trigger("post_execute")
-        except BaseException as exc:
-            sink.add(cells.error_output(exc))
-        return status
-
-    def run_cell(self, cell: dict[str, Any]) -> None:
-        index = cell["i"]
-        self.emit({"t": "cell_start", "i": index})
-        before = dict(self.ns) if cell["kind"] == "locked" else None
-        sink = cells.OutputSink(self.limits["output_cell_bytes"])
-        status = self.execute(cell["source"], index=index, sink=sink)
-        if before is not None:
-            for name, value in self.ns.items():
-                if isinstance(value, types.ModuleType) and before.get(name) is not value:
-                    self.instructor_modules[name] = value
-        self.emit(
-            {
-                "t": "cell_end",
-                "i": index,
-                "status": status,
-                "count": self.count,
-                "outputs": sink.outputs,
-                "dropped": sink.dropped,
-            }
-        )
-
-    def run_test(self, cell: dict[str, Any]) -> None:
-        index = cell["i"]
-        self.emit({"t": "test_start", "i": index})
-        for sig in range(1, signal.NSIG):
-            if sig not in (signal.SIGKILL, signal.SIGSTOP):
-                with contextlib.suppress(OSError, ValueError):
-                    signal.signal(sig, signal.SIG_DFL)
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        if self.h.uid is not None:  # nothing else of this uid may watch the test: daemons, pools
-            with contextlib.suppress(OSError):
-                os.kill(-1, signal.SIGKILL)
-        pid = _fork_when_possible()
-        if pid is None:  # the slot's process limit is still taken by processes being killed
-            self.emit({"t": "test_end", "i": index, "outcome": "exited", "status": -1})
-            return
-        if pid == 0:
-            try:
-                Test(self, cell).run()
-            finally:
-                os._exit(70)
-        deadline = time.monotonic() + self.limits["cell_timeout_s"]
-        outcome = "exited"
-        status = 0
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                break
-            if time.monotonic() > deadline:
-                outcome = "timeout"
-                _killpg(pid)
-                os.waitpid(pid, 0)
-                break
-            time.sleep(0.002)
-        _killpg(pid)
-        self.emit({"t": "test_end", "i": index, "outcome": outcome, "status": status})
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        self.execute(cell["source"], index=index, sink=cells.OutputSink(1 << 16))
-
-
-def _fork_when_possible(attempts: int = 200) -> int | None:
-    """fork(), retrying while killed processes still count against RLIMIT_NPROC (until reaped)."""
-    for _ in range(attempts):
-        try:
-            return os.fork()
-        except BlockingIOError:
-            time.sleep(0.025)
-    return None
-
-
-def _killpg(pgid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)
-
-
-class Test:
-    """T: one test cell, run after the student's code with the trusted world restored."""
-
-    def __init__(self, notebook: Notebook, cell: dict[str, Any]) -> None:
-        self.nb = notebook
-        self.cell = cell
-        self.h = notebook.h
-
-    def run(self) -> None:
-        os.setpgid(0, 0)
-        self.h.prctl(PR_SET_DUMPABLE, 0)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        snap = self.h.snapshot
-        assert snap is not None
-        flags: list[str] = []
-        if _tracer() != 0:
-            flags.append("the test process was being traced")
-        t0 = time.perf_counter()
-        gc.collect()
-        t1 = time.perf_counter()
-        flags += snap.restore()
-        flags += guard.clear_hooks()
-        if len(sys._current_frames()) > 1:
-            flags.append("threads started by the submission were running")
-        ns = self.nb.ns
-        flags += self.fix_namespace(ns)
-        normalize = guard.make_normalizer(snap)
-        for name, value in list(ns.items()):
-            if not name.startswith("_") and id(type(value)) not in snap.trusted:
-                ns[name] = normalize(value)
-        guard.wrap_submission_functions(ns, normalize)
-        t2 = time.perf_counter()
-        self.nb.emit({"t": "need_source", "i": self.cell["i"]})
-        message = wire.read_frame(self.nb.job_fd, self.h.key)
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, self.nb.job_fd)
-        os.close(devnull)
-        source = message["source"]
-        sink = cells.OutputSink(self.nb.limits["output_cell_bytes"])
-        self.h.holder["sink"] = sink
-        sys.stdout = cells.Stream(self.h.holder, "stdout")
-        sys.stderr = cells.Stream(self.h.holder, "stderr")
-        name = f"_grader_guard_{secrets.token_hex(8)}"
-        outcome, partial, error = "passed", None, None
-        try:
-            try:
-                body, tail = cells.compile_cell(
-                    self.h.shell,
-                    source,
-                    filename=f"<test-{self.cell['i']}>",
-                    transformer=guard.CompareGuard(name),
-                )
-            except SyntaxError:
-                raise
-            ns[name] = guard.make_guards(snap)
-            value = cells.run_code(body, tail, ns)
-            if value is not cells.NO_VALUE:
-                value = normalize(value)
-                if id(type(value)) not in snap.trusted:
-                    raise guard.UntrustedObject(
-                        "the test's result is an object of a class defined in the submission"
-                    )
-                partial = guard.numeric_result(value, snap)
-        except AssertionError as exc:
-            outcome, error = "failed", exc
-        except Exception as exc:
-            outcome, error = "error", exc
-        except BaseException as exc:
-            outcome, error = "exited", exc
-        sys.settrace(None)
-        sys.setprofile(None)
-        gc.disable()
-        t3 = time.perf_counter()
-        after = snap.restore() + guard.clear_hooks()
-        t4 = time.perf_counter()
-        if after:
-            flags += [f"during the test: {f}" for f in after]
-            if outcome == "passed":
-                outcome = "tampered"
-        if error is not None:
-            sink.add(cells.error_output(error))
-        self.nb.emit(
-            {
-                "t": "test_result",
-                "i": self.cell["i"],
-                "outcome": outcome,
-                "partial": partial,
-                "stderr": sink.stderr_written,
-                "message": _safe_message(error, snap) if error is not None else "",
-                "outputs": sink.outputs,
-                "flags": flags[:50],
-                "timing": {"gc": t1 - t0, "guard": t2 - t1, "test": t3 - t2, "check": t4 - t3},
-            }
-        )
-        os._exit(0)
-
-    def fix_namespace(self, ns: dict[str, Any]) -> list[str]:
-        flags: list[str] = []
-        if ns.get("__builtins__") is not builtins:
-            ns["__builtins__"] = builtins
-            flags.append("__builtins__ of the notebook was replaced")
-        for name, module in self.nb.instructor_modules.items():
-            if ns.get(name) is not module:
-                ns[name] = module
-                flags.append(f"the notebook name {name!r} (a module imported by a locked cell) was rebound")
-        base = self.h.base_ns
-        for name in dir(builtins):
-            if name.startswith("_") or name not in ns or ns[name] is base.get(name, _UNSET):
-                continue
-            value, real = ns[name], getattr(builtins, name)
-            if value is not real and callable(value) and callable(real):
-                ns[name] = real
-                flags.append(f"the builtin {name!r} was shadowed by the notebook")
-        return flags
-
-
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def _tracer() -> int:
-    if not os.path.exists("/proc/self/status"):
-        return 0
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("TracerPid:"):
-                return int(line.split()[1])
-    return 0
-
-
-def _safe_message(error: BaseException, snap: guard.Snapshot) -> str:
-    kind = type(error)
-    if not snap.is_trusted_type(kind):
-        return "exception of a class defined in the submission"
-    parts = []
-    for arg in error.args[:3]:
-        parts.append(arg if type(arg) is str else repr(arg) if type(arg) in (int, float) else "<object>")
-    text = ", ".join(p[:500] for p in parts)
-    return f"{kind.__name__}: {text}" if text else kind.__name__
 
 
 def main(key: bytes) -> None:
