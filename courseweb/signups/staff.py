@@ -22,6 +22,7 @@ from courseweb.lectures.models import Session
 
 from .models import ACTIVE, Sheet, SheetKind, Signup, SignupStatus, Slot
 from .services import (
+    ERROR_ALREADY_ON_SLOT,
     ERROR_FULL,
     SignupError,
     SignupFull,
@@ -191,6 +192,8 @@ def signup_move(*, staff: Any, signup: Signup, to_slot: Slot) -> Signup:
             raise SignupError(ERROR_ACTIVE)
         if source.pk == target.pk:
             return signup
+        if target.signups.filter(group=signup.group_id, status__in=ACTIVE).exists():
+            raise SignupError(ERROR_ALREADY_ON_SLOT)
         free = free_places(target)
         if not free:
             raise SignupFull(ERROR_FULL)
@@ -225,6 +228,11 @@ def signup_swap(*, staff: Any, first: Signup, second: Signup) -> tuple[Signup, S
         b = Signup.objects.select_for_update().select_related("group").get(pk=second.pk)
         if a.status != SignupStatus.CONFIRMED or b.status != SignupStatus.CONFIRMED:
             raise SignupError(ERROR_SWAP_CONFIRMED)
+        if (
+            slot_b.signups.filter(group=a.group_id, status__in=ACTIVE).exclude(pk=b.pk).exists()
+            or slot_a.signups.filter(group=b.group_id, status__in=ACTIVE).exclude(pk=a.pk).exists()
+        ):
+            raise SignupError(ERROR_ALREADY_ON_SLOT)
         place_a, place_b = a.place, b.place
         # Free a's place first: the one-holder-per-place constraint is checked on every statement.
         a.place = None

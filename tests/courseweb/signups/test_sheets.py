@@ -298,3 +298,18 @@ def test_promoted_group_is_emailed(mailoutbox, django_capture_on_commit_callback
     assert sorted(mail.to) == sorted(u.email for u in u2)
     assert "“Patient” now holds a place on Scribing: Session 1" in mail.body
     assert "Tue 06 Jan 2026, 09:30" in mail.body
+
+
+def test_staff_move_and_swap_refuse_to_put_a_group_twice_on_one_slot():
+    s = sheet(kind="project", count=1, slots_per_session=2, capacity=2, one_per_group=False)
+    first, second = list(s.slots.order_by("position"))
+    ta = staff(s.offering)
+    (g1, _), (g2, _) = group_with(), group_with()
+    a1 = st.signup_assign(staff=ta, slot=first, group=g1)
+    st.signup_assign(staff=ta, slot=second, group=g1)
+    b2 = st.signup_assign(staff=ta, slot=second, group=g2)
+    with pytest.raises(SignupError, match=re.escape(ss.ERROR_ALREADY_ON_SLOT)):
+        st.signup_move(staff=ta, signup=a1, to_slot=second)
+    with pytest.raises(SignupError, match=re.escape(ss.ERROR_ALREADY_ON_SLOT)):
+        st.signup_swap(staff=ta, first=a1, second=b2)
+    assert Signup.objects.filter(slot=first).count() == 1
