@@ -263,9 +263,10 @@ LAMBDA_TESTS = Tests(
     + """
     _r = np.random.default_rng(300 + SEED)
     _u = _r.normal(size=(30, M + 2)) * [1, 1, 1, 1, 1, 5]
+    _student_lambda = lambda_matrix  # the block below swaps in the reference gradient (and Lambda)
     with _reference_functions():
-        _got = np.asarray(lambda_matrix(_u, SUPPORT), dtype=float)
-        _got2 = np.asarray(lambda_matrix(_u, COMBOS), dtype=float)
+        _got = np.asarray(_student_lambda(_u, SUPPORT), dtype=float)
+        _got2 = np.asarray(_student_lambda(_u, COMBOS), dtype=float)
     assert np.allclose(_got, _ref_lambda(_u, SUPPORT), atol=1e-10)
     assert np.allclose(_got2, _ref_lambda(_u, COMBOS), atol=1e-10)
     """,

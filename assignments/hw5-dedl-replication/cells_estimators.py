@@ -177,20 +177,21 @@ DEDL_ORTHOGONAL = Tests(
     """,
     REF_ESTIMATORS
     + """
-    # Neyman orthogonality: perturb the true theta(x) by a smooth error. The plug-in error is first order
-    # in the perturbation, DeDL's second order. One sample of n = 20000 from the DGP; calibrated over seeds,
-    # the correct DeDL MAPE stays below a third of SDL's (margin > 5 Monte-Carlo sd), while a DeDL that
-    # subtracts the correction is about twice as wrong as SDL.
+    # Neyman orthogonality: perturb the true theta(x) by a smooth error. The plug-in's error is first order
+    # in the perturbation, DeDL's second order. One sample of n = 40000 from the DGP. Calibrated over 60
+    # seeds, the ratio of DeDL's MAPE to SDL's was 0.13 on average (sd 0.07, max 0.34); the bound 0.75 is
+    # 9 sd away (false-failure probability far below 1e-4), while a DeDL that subtracts the correction
+    # is about twice as wrong as SDL.
     _r = np.random.default_rng(700 + SEED)
-    _x, _t, _y = simulate(_r, 20000)
+    _x, _t, _y = simulate(_r, 40000)
     _dir = np.array([0.5, 0.3, -0.3, 0.3, -0.3, 1.0])
-    _u = true_theta(_x) + 0.25 * (1.0 + _x[:, :1]) * _dir
+    _u = true_theta(_x) + 0.4 * (1.0 + _x[:, :1]) * _dir
     with _reference_functions():
         _sdl = [_ref_sdl(_u, _c) for _c in COMBOS]
         _dedl = [float(dedl_ate(_u, _y, _t, _c, SUPPORT)) for _c in COMBOS]
     _m_sdl = np.mean(np.abs(np.subtract(_sdl, TRUE_ATE))[1:] / np.abs(TRUE_ATE[1:]))
     _m_dedl = np.mean(np.abs(np.subtract(_dedl, TRUE_ATE))[1:] / np.abs(TRUE_ATE[1:]))
-    assert _m_dedl < _m_sdl / 3, (_m_dedl, _m_sdl)
+    assert _m_dedl < 0.75 * _m_sdl, (_m_dedl, _m_sdl)
     """,
 )
 

@@ -86,24 +86,28 @@ TRAIN_TESTS = Tests(
     """,
     REFERENCE
     + """
-    # A fresh sample, 40 epochs. Calibrated over seeds: the untrained loss is ~40-60 and after 40 epochs it
-    # is below 3 (the noise floor is 0.25); the thresholds leave a factor of 2 or more on both sides.
+    # A fresh sample, 40 epochs, with the reference link. Over 20 calibration seeds the untrained network's
+    # MSE on this sample is 40-100 and the loss after 40 epochs 1.2-5.6 (the noise floor is 0.25), so
+    # "below a quarter of where it started" holds with a factor of >= 2 to spare; without optimizer
+    # steps the loss does not move.
     _r = np.random.default_rng(900 + SEED)
     _x, _t, _y = simulate(_r, 2000)
+    _xt, _tt, _yt = (torch.as_tensor(_a, dtype=torch.float32) for _a in (_x, _t, _y))
     torch.manual_seed(SEED + 1)
     _net = StructuredNet()
+    with torch.no_grad():
+        _mse0 = float(torch.mean((_ref_G(_net(_xt), _tt) - _yt) ** 2))
     _before = [p.detach().clone() for p in _net.parameters()]
     _epochs = []
     with _reference_functions():
         _h = train_structured_net(_net, _x, _t, _y, epochs=40, seed=SEED, on_epoch=lambda e, l: _epochs.append(e))
     _h = np.asarray(_h, dtype=float)
     assert _h.shape == (40,) and _epochs == list(range(1, 41))
-    assert _h[-1] < 6.0 and _h[-1] < 0.25 * _h[0], _h[[0, 9, 19, 39]]
+    assert _h[-1] < 0.25 * _h[0], _h[[0, 9, 19, 39]]
     assert any(not torch.equal(a, b) for a, b in zip(_before, _net.parameters()))
     with torch.no_grad():
-        _u = _net(torch.as_tensor(_x, dtype=torch.float32)).double()
-        _mse = float(torch.mean((_ref_G(_u, torch.as_tensor(_t)) - torch.as_tensor(_y)) ** 2))
-    assert _mse < 6.0, _mse
+        _mse = float(torch.mean((_ref_G(_net(_xt), _tt) - _yt) ** 2))
+    assert _mse < 0.25 * _mse0, (_mse, _mse0)
     """,
 )
 
