@@ -135,10 +135,10 @@ class InlineRenderer:
         s = RE_AUTOLINK.sub(lambda m: f'<a href="{m.group(1)}" rel="nofollow">{m.group(1)}</a>', s)
         s = RE_BARE_URL.sub(lambda m: f'<a href="{m.group(1)}" rel="nofollow">{m.group(1)}</a>', s)
         s = self._cite(s)
+        s = RE_FOOTNOTE_MARK.sub(self._footnote, s)  # before emphasis: `⁶*Under ...*` is italic
         s = RE_BOLD.sub(r"<strong>\1</strong>", s)
         s = RE_ITALIC.sub(r"<em>\1</em>", s)
         s = RE_ALLOWED_TAG.sub(r"<\1\2>", s)
-        s = RE_FOOTNOTE_MARK.sub(self._footnote, s)
         return re.sub("\x03(\\d+)\x03", lambda m: codes[int(m.group(1))], s)
 
     def _link(self, m: re.Match[str]) -> str:

@@ -18,6 +18,10 @@ RE_THEOREM = re.compile(
     r"^(?P<kind>Theorem|Corollary|Lemma|Proposition|Definition|Assumption)\s+(?P<num>\d+(?:\.\d+)*)"
     r"(?P<rest>\s*\([^)]*\))?\.?"
 )
+# A run-in paragraph title whose bold was lost: up to five title-case words and a period ("Theory Insights.").
+RE_RUN_IN = re.compile(
+    r"^((?:[A-Z][\w-]*)(?: (?:[A-Z][\w-]*|of|and|for|the|to|in|on|vs|versus|a|an|with)){0,4}\.)(?= [A-Z(])"
+)
 RE_PROOF = re.compile(r"^(Proof(?: of [A-Z][a-z]+ \d+(?:\.\d+)*)?\.|Remarks?(?: \([^)]*\))?\.)")
 
 
@@ -119,6 +123,9 @@ class PageRenderer:
             css = "proof" if text.startswith("Proof") else "remark"
             head = self.inline.render(m.group(0))
             return f'<div class="{css}"><p><em>{head}</em>{self.inline.render(text[m.end() :])}</p></div>'
+        if m := RE_RUN_IN.match(text):
+            title = self.inline.render(m.group(1))
+            return f'<p><strong class="run-in">{title}</strong> {self.inline.render(text[m.end() :].lstrip())}</p>'
         return f"<p>{self.inline.render(text)}</p>"
 
     def _list(self, items: list[Block], prose: list[str], math: list[str]) -> str:

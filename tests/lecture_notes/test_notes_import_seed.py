@@ -156,6 +156,8 @@ def test_figures_and_theorems_have_anchors(book):
     assert {"fig-6-3-4", "fig-6-3-5", "fig-5-5-2", "thm-12-2", "thm-3-1", "thm-corollary-12-4-1"} <= ids
     assert {"s-3-4-1", "s-14-8-1"} <= ids
     assert book.page_for_anchor("fig-5-5-2").slug == "ch-3"
+    theorem = book.page("12-2").html.split('id="thm-12-1"')[1].split("</div>")[0]
+    assert '<a href="#fn-6" id="fnref-6">6</a></sup><em>Under SUTVA' in theorem
 
 
 def test_code_as_code_and_citations_linked(book):

@@ -219,3 +219,10 @@ def test_missing_heading_is_reported():
     book = import_notes(text)
     assert book.report.summary().startswith("chapters: 2, headings: 13/14 matched")
     assert any("2.1.1" in p and "not found in the body" in p for p in book.report.problems)
+
+
+def test_run_in_titles_are_bold(book):
+    assert (
+        '<p><strong class="run-in">Key Idea.</strong> Averages of independent draws' in book.page("1-1").html
+    )
+    assert '<strong class="run-in">' not in book.page("1-2").html
