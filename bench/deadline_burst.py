@@ -1,0 +1,220 @@
+"""Deadline burst: 60 distinct notebooks uploaded over HTTP through the site's API, graded by real workers.
+
+Sets up a throwaway site in a fresh folder (SQLite and the filesystem broker: `make run`'s embedded defaults),
+starts the web server and one worker exactly as `make run` starts it (`celery -A courseweb worker -Q
+default,grading,gpu -c 2`), creates N students with personal API tokens, warms the worker up with two
+submissions, then uploads N distinct notebooks at once (from parallel HTTP clients) and waits until every
+one is graded. The notebooks are correct solutions (the source notebook's solution cells with the released
+test cells), each made distinct by a comment, so every one must score full automatic marks.
+
+    .venv/bin/python bench/deadline_burst.py [--count 60] [--assignment DIR] [--concurrency 2]
+
+Prints the time to upload and to grade them all; the last line is `submissions_per_minute: X`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_ASSIGNMENT = REPO / "tests" / "courseweb" / "homework" / "fixtures" / "tiny"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def perfect_notebook(source_nb: dict, released_nb: dict, *, tag: str) -> dict:
+    """Solution cells from the source (markers and all), everything else from the release; made distinct by tag."""
+    released = {
+        (c.get("metadata", {}).get("nbgrader") or {}).get("grade_id"): c for c in released_nb["cells"]
+    }
+    cells, tagged = [], False
+    for cell in source_nb["cells"]:
+        meta = cell.get("metadata", {}).get("nbgrader") or {}
+        gid = meta.get("grade_id")
+        if meta.get("solution") or gid not in released:
+            new = dict(cell)
+            if cell["cell_type"] == "code" and meta.get("solution") and not tagged:
+                src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                new["source"] = f"{src}\n# {tag}"
+                tagged = True
+        else:
+            new = released[gid]
+        cells.append(new)
+    return {**released_nb, "cells": cells}
+
+
+def setup_site(*, assignment: Path, count: int) -> tuple[list[str], str]:
+    """Migrate, create the course, sync the assignment and N students with tokens (in this process)."""
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from courseweb.accounts.models import User
+    from courseweb.courses.models import Enrollment, Offering, Role
+    from courseweb.homework.services.assignments import assignments_sync
+    from courseweb.homework.services.tokens import api_token_create
+    from courseweb.lectures.models import Session
+
+    call_command("migrate", verbosity=0)
+    offering = Offering.objects.create(slug="bench", title="Bench", season="Bench", is_current=True)
+    start = timezone.now() - dt.timedelta(days=1)
+    Session.objects.create(
+        offering=offering, number=1, starts_at=start, ends_at=start + dt.timedelta(hours=2), room="-", topic="-",
+        block="rl",
+    )  # fmt: skip
+    root = Path(tempfile.mkdtemp(prefix="bench-assignments-"))
+    (root / assignment.name).symlink_to(assignment.resolve())
+    report = assignments_sync(offering=offering, root=root)
+    if report.errors or not report.created:
+        sys.exit(f"could not sync {assignment}: {report.errors}")
+    tokens = []
+    for n in range(count + 2):
+        user = User.objects.create_user(username=f"bench{n}", email=f"bench{n}@example.edu", password="x")
+        Enrollment.objects.create(user=user, offering=offering, role=Role.STUDENT)
+        tokens.append(api_token_create(user=user, name="bench").secret)
+    return tokens, report.created[0]
+
+
+def request(url: str, *, token: str, body: bytes | None = None) -> dict:
+    req = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET")
+    req.add_header("Authorization", f"Bearer {token}")
+    if body is not None:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=120) as response:
+        return json.loads(response.read())
+
+
+def wait_graded(base: str, items: list[tuple[str, int]], *, timeout: float) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    pending = dict(items)
+    done: dict[int, dict] = {}
+    while pending and time.monotonic() < deadline:
+        for token, sub_id in list(pending.items()):
+            data = request(f"{base}/homework/api/submissions/{sub_id}/", token=token)
+            if data["state"] in ("graded", "failed"):
+                done[sub_id] = data
+                del pending[token]
+        time.sleep(0.5)
+    if pending:
+        sys.exit(f"{len(pending)} submissions were not graded within {timeout:.0f} s")
+    return list(done.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=60)
+    parser.add_argument(
+        "--assignment", type=Path, default=DEFAULT_ASSIGNMENT, help="an assignment folder (with source/)"
+    )
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes (make run uses 2)")
+    parser.add_argument("--clients", type=int, default=8, help="parallel HTTP uploaders")
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args()
+
+    var = Path(tempfile.mkdtemp(prefix="deadline-burst-"))
+    os.environ.update(
+        {
+            "COURSEWEB_VAR_DIR": str(var),
+            "DJANGO_SETTINGS_MODULE": "courseweb.settings.dev",
+            "DJANGO_DEBUG": "false",
+        }
+    )
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("CELERY_BROKER_URL", None)
+    sys.path.insert(0, str(REPO))
+    tokens, key = setup_site(assignment=args.assignment, count=args.count)
+
+    from courseweb.homework.models import Assignment
+
+    assignment = Assignment.objects.get(key=key)
+    stem = next(iter(assignment.notebooks))
+    source_nb = json.loads((Path(assignment.source_dir) / f"{stem}.ipynb").read_text())
+    released_nb = json.loads((Path(assignment.release_dir) / f"{stem}.ipynb").read_text())
+    notebooks = [
+        json.dumps(perfect_notebook(source_nb, released_nb, tag=f"submission {n}")).encode()
+        for n in range(args.count + 2)
+    ]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    python = str(REPO / ".venv" / "bin" / "python")
+    logs = open(var / "processes.log", "w")  # noqa: SIM115
+    procs = [
+        subprocess.Popen(
+            [python, "-m", "celery", "-A", "courseweb", "worker", "-Q", "default,grading,gpu",
+             "-c", str(args.concurrency), "-l", "WARNING"],
+            cwd=REPO, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True,
+        ),
+        subprocess.Popen(
+            [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=REPO, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True,
+        ),
+    ]  # fmt: skip
+    submit_url = f"{base}/homework/api/assignments/{key}/submissions/"
+    try:
+        for _ in range(120):
+            try:
+                request(f"{base}/homework/api/assignments/", token=tokens[0])
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.5)
+        warm_start = time.perf_counter()
+        warm = [(tokens[i], request(submit_url, token=tokens[i], body=notebooks[i])["id"]) for i in range(2)]
+        wait_graded(base, warm, timeout=args.timeout)
+        print(
+            f"sandbox: warm-up (2 submissions, first start of the engine) took {time.perf_counter() - warm_start:.1f} s"
+        )
+
+        def upload(n: int) -> tuple[str, int]:
+            token = tokens[n + 2]
+            return token, request(submit_url, token=token, body=notebooks[n + 2])["id"]
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.clients) as pool:
+            items = list(pool.map(upload, range(args.count)))
+        uploaded = time.perf_counter() - start
+        results = wait_graded(base, items, timeout=args.timeout)
+        elapsed = time.perf_counter() - start
+    finally:
+        for proc in procs:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=30)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(proc.pid, signal.SIGKILL)
+        logs.close()
+    auto_max = sum(
+        points for gid, points in assignment.notebooks[stem]["points"].items()
+        if gid in assignment.notebooks[stem]["tests"]
+    )  # fmt: skip
+    full = sum(1 for r in results if r["state"] == "graded" and abs((r["score"] or 0) - auto_max) < 1e-6)
+    print(f"assignment: {key} ({args.assignment}); worker: -Q default,grading,gpu -c {args.concurrency}")
+    print(f"uploaded {args.count} distinct notebooks over HTTP in {uploaded:.1f} s ({args.clients} clients)")
+    print(f"graded all {len(results)} in {elapsed:.1f} s; {full} with full automatic marks ({auto_max:g})")
+    print(f"seconds_per_submission: {elapsed / args.count:.2f}")
+    if full != args.count:
+        sys.exit("some submissions did not get full marks: the benchmark's notebooks are correct solutions")
+    print(f"submissions_per_minute: {args.count / elapsed * 60:.1f}")
+
+
+if __name__ == "__main__":
+    main()
