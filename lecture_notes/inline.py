@@ -121,7 +121,7 @@ class InlineRenderer:
                 pieces.append(self._wrap_bare_tex(chunk) if bare_tex else chunk)
             else:
                 pieces.append(self.bag.add(fix_tex(seg.text), display=seg.kind == "display"))
-        return self._markup(html.escape("".join(pieces), quote=False)).replace("\x02", "$")
+        return self._markup(html.escape("".join(pieces), quote=True)).replace("\x02", "$")
 
     def _markup(self, s: str) -> str:
         codes: list[str] = []

@@ -226,3 +226,12 @@ def test_run_in_titles_are_bold(book):
         '<p><strong class="run-in">Key Idea.</strong> Averages of independent draws' in book.page("1-1").html
     )
     assert '<strong class="run-in">' not in book.page("1-2").html
+
+
+def test_link_targets_cannot_break_out_of_attributes():
+    from lecture_notes.inline import InlineRenderer, MathBag
+
+    renderer = InlineRenderer(bag=MathBag(), citations=None, references_href="/r/")
+    out = renderer.render('see [x](https://a.example/"onmouseover="alert(1)) and <https://b.example/">')
+    assert 'onmouseover="' not in out and '"alert' not in out
+    assert 'href="https://a.example/&quot;onmouseover=&quot;alert(1"' in out
