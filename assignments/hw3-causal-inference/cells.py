@@ -166,8 +166,10 @@ DM_COVERAGE = Tests(
     _half = stats.norm.ppf(0.95) * np.sqrt(float(_v) / n_rct)
     assert abs(float(_ci[0]) - (float(_t) - _half)) < 1e-8 and abs(float(_ci[1]) - (float(_t) + _half)) < 1e-8
     # (b) Coverage of the ATE = 1 by the 95% interval over R = 4000 simulated experiments (n = 400,
-    # pi = 0.3, arm sds 2 and 1, normal outcomes). The correct interval covers ~0.948; the empirical rate has
-    # sd <= 0.0036, so the window [0.93, 0.97] is > 5 sd away: false-failure probability < 1e-6 per run.
+    # pi = 0.3, arm sds 2 and 1, normal outcomes). Over 20 calibration seeds the correct interval covered
+    # 0.946 on average (sd 0.004 between seeds; binomial sd 0.0036), so the window [0.925, 0.975] is more
+    # than 5 sd away on both sides: false-failure probability < 1e-6 per run. Swapping the arms' variance
+    # weights covers ~0.875, an interval without the 1/n covers ~1.
     _r = np.random.default_rng(2000 + SEED)
     _R, _n = 4000, 400
     _W = _r.random((_R, _n)) < 0.3
@@ -177,7 +179,7 @@ DM_COVERAGE = Tests(
         _lo, _hi = (float(c) for c in diff_in_means(_Y[_k], _W[_k].astype(int))[2])
         _hits += _lo <= 1.0 <= _hi
     _coverage = _hits / _R
-    assert 0.93 <= _coverage <= 0.97, f"coverage {_coverage:.3f} is not close to 0.95"
+    assert 0.925 <= _coverage <= 0.975, f"coverage {_coverage:.3f} is not close to 0.95"
     """,
 )
 
