@@ -152,6 +152,22 @@ def job_status(*, job: GradingJob, assignment: Assignment) -> JobStatus:
     )
 
 
+def job_timeline(*, job: GradingJob) -> list[dict[str, Any]]:
+    """The job's phase events with aware datetimes (templates show them in Hong Kong time)."""
+    out = []
+    for event in job.events or []:
+        try:
+            at = datetime.fromisoformat(str(event.get("at")))
+        except ValueError:
+            at = None
+        out.append({**event, "at": at})
+    return out
+
+
+def staff_jobs(*, submission: Submission) -> list[tuple[GradingJob, list[dict[str, Any]]]]:
+    return [(job, job_timeline(job=job)) for job in submission.jobs.order_by("-created_at", "-id")]
+
+
 def released_notebook_path(*, assignment: Assignment, stem: str) -> Path | None:
     if stem not in assignment.notebooks:
         return None

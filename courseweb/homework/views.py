@@ -127,7 +127,7 @@ def _status_context(request: HttpRequest, submission) -> dict:
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = access_submission(request.user, pk)
     context = _status_context(request, submission)
-    context["jobs"] = submission.jobs.order_by("-created_at", "-id") if context["staff"] else []
+    context["jobs"] = selectors.staff_jobs(submission=submission) if context["staff"] else []
     context["grade_form"] = ManualCellGradeForm()
     return render(request, "homework/submission.html", context)
 
