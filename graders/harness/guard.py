@@ -225,6 +225,18 @@ class Snapshot:
                     flags.append(f"IPython {label} hooks were registered")
         return flags
 
+    def _library_class(self, cls: type) -> bool:
+        """A class made at run time by library code (e.g. matplotlib's backend class), not by the submission."""
+        module = sys.modules.get(getattr(cls, "__module__", "") or "")
+        origin = getattr(module, "__file__", None) or ""
+        if not library_file(origin):
+            return False
+        for value in vars(cls).values():
+            func = _function_of(value)
+            if isinstance(func, types.FunctionType) and not library_file(func.__code__.co_filename):
+                return False
+        return True
+
     def suspicious(self, obj: Any) -> bool:
         """Whether ``obj`` is code the submission made (as opposed to library or harness code)."""
         if isinstance(obj, types.MethodType):
@@ -235,10 +247,18 @@ class Snapshot:
         if isinstance(code, types.CodeType):
             return not library_file(code.co_filename)
         if isinstance(obj, type):
-            return id(obj) not in self.trusted
+            return id(obj) not in self.trusted and not self._library_class(obj)
         if obj is _MISSING or obj is None or isinstance(obj, (types.ModuleType, types.BuiltinFunctionType)):
             return False
         return callable(obj) and id(type(obj)) not in self.trusted
+
+
+def _function_of(value: Any) -> Any:
+    if isinstance(value, staticmethod | classmethod):
+        return value.__func__
+    if isinstance(value, property):
+        return value.fget
+    return value
 
 
 def library_file(filename: str) -> bool:

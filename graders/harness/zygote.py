@@ -60,9 +60,15 @@ class Harness:
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
+        class GraderShell(InteractiveShell):
+            """No event loop to integrate with: `%matplotlib inline` only needs this to exist."""
+
+            def enable_gui(self, gui: Any = None) -> None:
+                return None
+
         config = Config()
         config.HistoryManager.enabled = False
-        self.shell = InteractiveShell.instance(config=config)
+        self.shell = GraderShell.instance(config=config)
         self.shell.display_pub = cells.make_publisher(self.shell, self.holder)
         self.preload_seconds = time.perf_counter() - start
         self.base_ns = dict(self.shell.user_ns)
