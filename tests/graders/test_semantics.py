@@ -103,3 +103,31 @@ def test_batch_grades_nbgrader_layout(source: Path, tmp_path: Path) -> None:
         item.student: item.result.notebooks["sem"].cells["t_visible"].score for item in items if item.result
     }
     assert scores == {"amy": 2.0, "bob": 0.0}
+
+
+def test_plotting_and_libraries_in_honest_work_raise_no_flag(light_pool: Pool, tmp_path: Path) -> None:
+    cells = [
+        code_cell(
+            "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport numpy as np\n"
+            "from sklearn.linear_model import LinearRegression\n",
+            gid="setup",
+            locked=True,
+        ),
+        code_cell(
+            "def fit():\n    ### BEGIN SOLUTION\n    plt.plot([1, 2, 3])\n"
+            "    return LinearRegression().fit(np.array([[1.0], [2.0]]), np.array([1.0, 2.0]))\n"
+            "    ### END SOLUTION\n",
+            gid="sol",
+            solution=True,
+        ),
+        code_cell(
+            "plt.plot([1, 2])\nplt.close('all')\nassert abs(fit().coef_[0] - 1) < 1e-9\n",
+            gid="t_fit",
+            grade=True,
+            points=1,
+        ),
+    ]
+    source = write_assignment(tmp_path / "src" / "plots", cells, stem="plots")
+    result = autograde(source, source, pool=light_pool)
+    assert result.score == 1.0
+    assert result.flags == ()
