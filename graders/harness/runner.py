@@ -272,7 +272,8 @@ class Test:
         sys.setprofile(None)
         gc.disable()
         t3 = time.perf_counter()
-        after = snap.restore() + guard.clear_hooks()
+        # a test that already failed scores 0 anyway; only a pass needs proof that nothing was re-patched
+        after = snap.restore() + guard.clear_hooks() if outcome == "passed" else guard.clear_hooks()
         t4 = time.perf_counter()
         if after:
             flags += [f"during the test: {f}" for f in after]
