@@ -7,7 +7,8 @@ Passes (run in this order by `repair_blocks`):
 3. number equations from their three encodings (`\\tag{N}`, a trailing `\\quad (N)`, an orphan `(N)` line)
    as `\\tag{N}`, and rewrite the two constructs KaTeX lacks (`_` inside `\\text{}`, `\\mathbb{1}`);
 4. re-join paragraphs split by page breaks: a paragraph not ending in terminal punctuation, followed (past any
-   figures or image placeholders) by a paragraph starting lower-case, is one paragraph; a trailing `word-`
+   figures, image placeholders or a figure drawn as text) by a paragraph starting lower-case, is one
+   paragraph; a trailing `word-`
    hyphen is removed (a list item is continued only when it ends in such a hyphen);
 5. pair `Table N.` captions with the adjacent table (after it, else before it); a `Figure x.y.` caption right
    after an uncaptioned table makes that table a figure; `Algorithm N` captions attach to the next code block.
@@ -25,6 +26,7 @@ RE_TEXT_ARG = re.compile(r"\\text\{([^{}]*)\}")
 RE_MATHBB_ONE = re.compile(r"\\mathbb\s*\{\s*1\s*\}")
 TERMINAL_END = (".", ":", ";", "?", "!", ")", "$$")
 FLOATS = ("figure", "placeholder")
+FIGURE_TEXT_MAX = 8
 
 
 def fix_tex(tex: str) -> str:
@@ -101,6 +103,29 @@ def _starts_lower(text: str) -> bool:
     return bool(text) and text[0].islower()
 
 
+def _continuation(blocks: list[Block], start: int) -> int | None:
+    """Index of the paragraph that continues an open paragraph ending just before `start`, or None.
+
+    Figures and image placeholders may stand in between; so may a figure drawn as text (up to
+    `FIGURE_TEXT_MAX` paragraphs that end with a figure caption).
+    """
+    j = start
+    while j < len(blocks) and blocks[j].kind in FLOATS:
+        j += 1
+    if j < len(blocks) and blocks[j].kind == "paragraph" and _starts_lower(blocks[j].text):
+        return j
+    k = j
+    while k < len(blocks) and k - j < FIGURE_TEXT_MAX and blocks[k].kind == "paragraph":
+        k += 1
+    if k == j or k >= len(blocks) or blocks[k].kind != "figure":
+        return None
+    while k < len(blocks) and blocks[k].kind in FLOATS:
+        k += 1
+    if k < len(blocks) and blocks[k].kind == "paragraph" and _starts_lower(blocks[k].text):
+        return k
+    return None
+
+
 def rejoin_paragraphs(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     i = 0
@@ -112,10 +137,8 @@ def rejoin_paragraphs(blocks: list[Block]) -> list[Block]:
         if block.kind != "paragraph" and not hyphenated_item:
             continue
         while _ends_open(block.text):
-            j = i
-            while j < len(blocks) and blocks[j].kind in FLOATS:
-                j += 1
-            if j >= len(blocks) or blocks[j].kind != "paragraph" or not _starts_lower(blocks[j].text):
+            j = _continuation(blocks, i)
+            if j is None:
                 break
             nxt = blocks[j]
             if re.search(r"[A-Za-z]-$", block.text):

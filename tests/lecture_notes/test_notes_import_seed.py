@@ -134,6 +134,7 @@ PAGE_BREAKS = [
     "respect to the nuisance parameter is",
     "Housing Dataset respectively, and specifically,",
     "and earn more anyway",
+    "as can be seen in the figure 6.2.1.",
 ]
 
 

@@ -235,3 +235,10 @@ def test_link_targets_cannot_break_out_of_attributes():
     out = renderer.render('see [x](https://a.example/"onmouseover="alert(1)) and <https://b.example/">')
     assert 'onmouseover="' not in out and '"alert' not in out
     assert 'href="https://a.example/&quot;onmouseover=&quot;alert(1"' in out
+
+
+def test_paragraph_interrupted_by_a_figure_drawn_as_text_is_rejoined(book):
+    paras = paragraphs(book.page("2-1").html)
+    assert any(p.endswith("as shown in the figure just above this sentence.") for p in paras)
+    assert "Method A scored 1.0 on the benchmark." in paras
+    assert 'id="fig-2-1-2"' in book.page("2-1").html
