@@ -113,6 +113,23 @@ def _job_limits(limits: Limits, slot: Slot) -> dict[str, Any]:
     }
 
 
+def _staged_files(
+    files: dict[str, Path], *, source: SourceAssignment, limits: Limits, flags: list[str]
+) -> dict[str, Path]:
+    """The files copied into the scratch folder: the assignment's, and the submission's up to half the scratch."""
+    budget = limits.scratch_mb * 1024 * 1024 // 2
+    staged: dict[str, Path] = {}
+    used = 0
+    for rel, path in sorted(files.items()):
+        size = path.stat().st_size
+        if source.path not in path.parents and used + size > budget:
+            flags.append(f"file {rel} of the submission was not staged (over {budget // (1024 * 1024)} MB)")
+            continue
+        used += size
+        staged[rel] = path
+    return staged
+
+
 def _run_flags(stem: str, run: NotebookRun, *, cell_count: int) -> list[str]:
     flags = [f"{stem}: {flag}" for flag in run.flags]
     for index in sorted(run.timeouts):
@@ -163,7 +180,7 @@ def autograde(
             timings["slot_s"] = time.perf_counter() - wait_start
             sandbox_desc = slot.describe()
             slot.apply_limits(limits)
-            slot.reset(files=plan.extra_files)
+            slot.reset(files=_staged_files(plan.extra_files, source=src, limits=limits, flags=plan.flags))
             run_start = time.perf_counter()
             deadline = time.monotonic() + limits.total_timeout_s
             job_env = {**slot.env, **dict(env or {})}
