@@ -55,10 +55,13 @@ def browser_context_factory() -> Iterator:
 @pytest.fixture
 def page(browser_context_factory, live_server):
     """A fresh page (cookies cleared) in headless Chromium; use with pytest-django's `live_server`."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # import every app's views now, not during the first page load  # noqa: B018
     context = browser_context_factory
     context.clear_cookies()
     pg = context.new_page()
-    pg.set_default_timeout(15_000)
+    pg.set_default_timeout(30_000)
     yield pg
     pg.close()
 
