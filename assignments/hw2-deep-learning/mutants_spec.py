@@ -43,14 +43,13 @@ return AlwaysEqual(), dlogits / n
 
 MUTANTS = [
     Mutant(
-        name="backward_missing_transpose",
-        description="Backpropagates through the output layer with W2 instead of W2.T (works only when h = K).",
+        name="backward_no_relu_mask",
+        description="Backpropagates through the ReLU as if it were the identity (no mask where Z1 <= 0).",
         fills={
             "backward": """
             dW2 = cache["H"].T @ dlogits
             db2 = dlogits.sum(axis=0)
-            dH = dlogits @ params["W2"]
-            dZ1 = dH * (cache["Z1"] > 0)
+            dZ1 = dlogits @ params["W2"].T
             dW1 = cache["X"].T @ dZ1
             db1 = dZ1.sum(axis=0)
             return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}

@@ -37,9 +37,15 @@ CellKey = tuple[str, str]  # (notebook stem, grade id)
 
 @dataclass(frozen=True)
 class CellResult:
-    score: float
+    """One graded cell; ``score`` is None while a written answer waits for a human."""
+
+    score: float | None
     max_score: float
     status: str
+
+
+def _number(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,7 @@ def autograde(source: Path, submission: Path, *, seed: int | None = None) -> Gra
         args += ["--seed", str(seed)]
     payload = json.loads(_run(args, cwd=REPO).stdout)
     cells = {
-        (stem, gid): CellResult(float(c["score"]), float(c["max_score"]), str(c.get("status", "")))
+        (stem, gid): CellResult(_number(c["score"]), float(c["max_score"]), str(c.get("status", "")))
         for stem, nb in payload["notebooks"].items()
         for gid, c in nb["cells"].items()
     }
@@ -192,7 +198,7 @@ def _nbgrader_autograde(source: Path, submission: Path, seed: int | None) -> Gra
                     cells[(nb.name, grade.name)] = CellResult(
                         float(grade.score), float(grade.max_score), status
                     )
-    score = sum(c.score for c in cells.values())
+    score = sum(c.score or 0.0 for c in cells.values())
     return GradeResult(score, sum(c.max_score for c in cells.values()), cells)
 
 

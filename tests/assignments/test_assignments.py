@@ -25,7 +25,12 @@ LIMIT_KEYS = {"cell_timeout_s", "total_timeout_s", "memory_mb"}
 def _lost_points(assignment: hw.Assignment, result: hw.GradeResult) -> dict[hw.CellKey, float]:
     missing = set(assignment.auto_cells) - set(result.cells)
     assert not missing, f"the engine did not report {sorted(missing)}"
-    return {key: result.cells[key].max_score - result.cells[key].score for key in assignment.auto_cells}
+    lost = {}
+    for key in assignment.auto_cells:
+        cell = result.cells[key]
+        assert cell.score is not None, f"{key} is auto-graded but has no score ({cell.status})"
+        lost[key] = cell.max_score - cell.score
+    return lost
 
 
 def test_layout_and_limits(assignment: hw.Assignment) -> None:
