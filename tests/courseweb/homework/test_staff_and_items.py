@@ -65,7 +65,7 @@ def test_manual_grade_adds_points_and_is_bounded(client, graded, ta):
     client.post(url, {"grade_id": "explain", "points": "1.5", "comment": "good"})
     assert ManualGrade.objects.get().points == 1.5
     page = client.get(reverse("homework:submission", args=[graded.submission_id])).content.decode()
-    assert "Score: 1.50 / 5" in page
+    assert "Score: 1.5 / 5" in page
 
 
 def test_students_cannot_grade_or_regrade(client, graded, pair):
