@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
-from courseweb.homework.models import GradingJob
+from courseweb.homework.models import Assignment, GradingJob
 from courseweb.homework.services import grading
+from courseweb.homework.services.runner import grading_run
 from courseweb.homework.services.submissions import submission_create
 from tests.courseweb.homework.notebooks import to_bytes
 
@@ -88,3 +90,40 @@ def test_regrade_keeps_previous_results(job):
     jobs = list(job.submission.jobs.order_by("id"))
     assert [j.state for j in jobs] == ["graded", "queued"] and jobs[0].score == 3.0
     assert jobs[1].reason == "regrade"
+
+
+def test_status_fragment_polls_until_the_job_is_final(client, job, solo):
+    client.force_login(solo)
+    url = reverse("homework:submission_status", args=[job.submission_id])
+    fragment = client.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in fragment and 'data-state="queued"' in fragment
+    claim = grading.job_claim(job_id=job.pk, worker="w1")
+    grading.job_progress(
+        job_id=job.pk, token=claim.token,
+        progress={"phase": "running", "notebook": "tiny", "cell_index": 2, "cell_count": 7}, event=None,
+    )  # fmt: skip
+    fragment = client.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in fragment and "Running cell 3 of 7" in fragment
+    grading.job_complete(job_id=job.pk, token=claim.token, outcome=OUTCOME)
+    fragment = client.get(url).content.decode()
+    assert "hx-trigger" not in fragment and 'data-state="graded"' in fragment  # polling stops
+
+
+def test_a_redelivered_message_for_a_final_job_does_nothing(job):
+    claim = grading.job_claim(job_id=job.pk, worker="w1")
+    grading.job_complete(job_id=job.pk, token=claim.token, outcome=OUTCOME)
+    assert grading_run(job_id=job.pk, worker="w2") == "skipped"
+    job.refresh_from_db()
+    assert job.attempts == 1 and job.worker == "w1"
+
+
+def test_engine_failures_are_retried_then_fail_with_a_message(job, settings):
+    """A real engine exception (the source folder vanished): bounded retries, then failed — never a score."""
+    settings.HOMEWORK_MAX_INFRA_RETRIES = 2
+    Assignment.objects.filter(pk=job.submission.assignment_id).update(source_dir="/nonexistent/source")
+    assert grading_run(job_id=job.pk, worker="w1") == "retry"
+    job.refresh_from_db()
+    assert job.state == "queued" and job.events[-1]["phase"] == "retry" and job.score is None
+    assert grading_run(job_id=job.pk, worker="w1") == "failed"
+    job.refresh_from_db()
+    assert job.state == "failed" and job.score is None and job.infra_failures == 2
