@@ -221,8 +221,9 @@ class Test:
         t1 = time.perf_counter()
         flags += snap.restore()
         flags += guard.clear_hooks()
-        if len(sys._current_frames()) > 1:
-            flags.append("threads started by the submission were running")
+        threads = len(sys._current_frames()) > 1  # only a Python at-fork callback can start one here
+        if threads:
+            flags.append("threads started by the submission were running in the test process")
         ns = self.nb.ns
         flags += self.fix_namespace(ns)
         normalize = values.make_normalizer(snap)
@@ -277,8 +278,8 @@ class Test:
         t4 = time.perf_counter()
         if after:
             flags += [f"during the test: {f}" for f in after]
-            if outcome == "passed":
-                outcome = "tampered"
+        if (after or threads) and outcome == "passed":
+            outcome = "tampered"
         if error is not None:
             sink.add(cells.error_output(error))
         self.nb.emit(
