@@ -18,6 +18,7 @@ MSG_MANUAL = "needs manual grading"
 MSG_NOT_SUBMITTED = "the notebook was not submitted"
 MSG_BROKEN = "the notebook could not be read"
 MSG_TIMEOUT = "the test did not finish within the time limit"
+MSG_TOTAL_TIMEOUT = "the submission hit its total time limit before this test ran"
 MSG_NOT_RUN = "the test did not run (the notebook stopped earlier)"
 MSG_DIED = "the test ended the process early"
 MSG_EXITED = "the test tried to exit (sys.exit or similar): no points"
@@ -49,6 +50,8 @@ def score_test(pc: PlanCell, run: NotebookRun) -> CellResult:
     if pc.index in run.timeouts:
         return CellResult(score=0.0, max_score=maximum, status="timeout", message=MSG_TIMEOUT)
     record = run.tests.get(pc.index)
+    if record is None and run.total_timeout:
+        return CellResult(score=0.0, max_score=maximum, status="timeout", message=MSG_TOTAL_TIMEOUT)
     if record is None:
         return CellResult(score=0.0, max_score=maximum, status="error", message=MSG_NOT_RUN)
     outcome = record.get("outcome")
