@@ -34,7 +34,7 @@ from tests.courseweb.homework.conftest import (  # noqa: F401
 )
 from tests.courseweb.homework.notebooks import ANSWERS_HALF, student_notebook, to_bytes
 from tests.courseweb.homework.test_feedback import evil_notebook
-from tests.e2e.conftest import login
+from tests.e2e.conftest import axe_violations, login
 from tests.factories import PASSWORD
 from tests.workers import celery_worker
 
@@ -50,6 +50,7 @@ def test_student_uploads_and_watches_the_status_turn_to_graded(
     with celery_worker(queues="default,grading,gpu", concurrency=1, extra_env={"MEDIA_ROOT": str(hw_media)}):
         login(page, live_server, student.username, PASSWORD)
         page.goto(f"{live_server.url}/homework/tiny/")
+        assert axe_violations(page) == []
         page.get_by_label("Your notebook (.ipynb)").set_input_files(str(notebook))
         page.get_by_role("button", name="Upload and grade").click()
         page.wait_for_url("**/homework/submissions/*/")
@@ -93,6 +94,7 @@ def test_feedback_outputs_run_nothing_in_the_site_origin(page, live_server, evil
     frame = page.frame_locator("iframe.feedback-frame")
     frame.locator("table").wait_for()
     assert frame.locator("td", has_text="0.42").count() == 1  # the HTML table renders
+    assert axe_violations(page) == []
     png = frame.locator('img[src^="data:image/png"]')
     assert png.evaluate("img => img.complete && img.naturalWidth > 0")  # the PNG plot renders
     frame.locator("a", has_text="click").click()  # the javascript: link was neutralised
@@ -114,6 +116,7 @@ def test_ta_sees_the_gradebook_plot_and_downloads_the_csv(page, live_server, evi
     page.wait_for_function(
         "() => [...document.images].some(i => i.alt.includes('Tiny homework') && i.complete && i.naturalWidth > 0)"
     )
+    assert axe_violations(page) == []
     with page.expect_download() as info:
         page.get_by_role("link", name="Download CSV (Canvas format)").click()
     download = info.value
