@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -129,6 +130,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (make run uses 2)")
     parser.add_argument("--clients", type=int, default=8, help="parallel HTTP uploaders")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway site folder (database, logs)")
     args = parser.parse_args()
 
     var = Path(tempfile.mkdtemp(prefix="deadline-burst-"))
@@ -202,6 +204,10 @@ def main() -> None:
             except (ProcessLookupError, subprocess.TimeoutExpired):
                 os.killpg(proc.pid, signal.SIGKILL)
         logs.close()
+        if args.keep:
+            print(f"site folder kept: {var}")
+        else:
+            shutil.rmtree(var, ignore_errors=True)
     auto_max = sum(
         points for gid, points in assignment.notebooks[stem]["points"].items()
         if gid in assignment.notebooks[stem]["tests"]
