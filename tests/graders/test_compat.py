@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from graders import autograde, release
 from graders.engine import Pool
+
+from .conftest import REPO
 
 
 def test_release_matches_nbgrader_release_cell_by_cell(compat: Path, tmp_path: Path) -> None:
@@ -59,3 +63,15 @@ def test_unchanged_release_scores_zero_and_feedback_has_no_hidden_source(
     assert fb["nbformat"] == 4
     graded = [c for c in fb["cells"] if "grader" in c["metadata"]]
     assert {c["metadata"]["grader"]["status"] for c in graded} >= {"failed", "needs_manual"}
+
+
+def test_cli_batch_prints_one_json_line_per_student(compat: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "graders", "autograde-batch", str(compat / "source" / "ps1"),
+         str(compat / "submitted"), "--workers", "2", "--json"],
+        cwd=REPO, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    assert {line["student"]: line["score"] for line in lines} == {"bitdiddle": 1.5, "hacker": 3.0}
+    assert all(line["max_score"] == 13.0 and line["sandbox"].startswith("bwrap") for line in lines)
