@@ -163,6 +163,9 @@ def bwrap_argv(*, lease: SlotLease, mode: str, scratch_mb: int, env: dict[str, s
     size = str(scratch_mb * 1024 * 1024)
     argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     argv += ["--perms", "1777", "--size", size, "--tmpfs", SCRATCH]
+    # POSIX semaphores and shared memory (multiprocessing, joblib, torch DataLoader workers) need a writable
+    # /dev/shm, as in Jupyter; it is private to the slot and wiped between submissions like /tmp.
+    argv += ["--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"]
     argv += ["--ro-bind", str(lease.directory / "in"), INBOX]
     argv += ["--chdir", SCRATCH, "--hostname", "grader"]
     for key, value in env.items():

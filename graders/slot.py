@@ -135,7 +135,7 @@ class Slot:
             argv = [sys.executable, "-I", "-B", "-c", BOOTSTRAP]
             cwd: str | None = workdir
         else:
-            workdir, tmpdirs, inbox = f"{sandbox.SCRATCH}/work", ["/tmp"], sandbox.INBOX
+            workdir, tmpdirs, inbox = f"{sandbox.SCRATCH}/work", ["/tmp", "/dev/shm"], sandbox.INBOX
             env = base_env(workdir=workdir, tmpdir="/tmp")
             argv = sandbox.bwrap_argv(
                 lease=self.lease, mode=self.mode, scratch_mb=Limits().scratch_mb, env=env

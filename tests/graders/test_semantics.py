@@ -131,3 +131,26 @@ def test_plotting_and_libraries_in_honest_work_raise_no_flag(light_pool: Pool, t
     result = autograde(source, source, pool=light_pool)
     assert result.score == 1.0
     assert result.flags == ()
+
+
+def test_process_pools_and_semaphores_work_as_in_jupyter(light_pool: Pool, tmp_path: Path) -> None:
+    """joblib and multiprocessing need POSIX semaphores (/dev/shm): what runs in Jupyter must run in grading."""
+    cells = [
+        code_cell("import numpy as np\n", gid="setup", locked=True),
+        code_cell(
+            "def total():\n    ### BEGIN SOLUTION\n"
+            "    import multiprocessing as mp\n"
+            "    from joblib import Parallel, delayed\n"
+            "    lock = mp.Semaphore(2)\n"
+            "    with lock:\n"
+            "        parts = Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(10))\n"
+            "    return sum(parts)\n"
+            "    ### END SOLUTION\n",
+            gid="sol",
+            solution=True,
+        ),
+        code_cell("assert total() == 45\n", gid="t_total", grade=True, points=1),
+    ]
+    source = write_assignment(tmp_path / "src" / "pools", cells, stem="pools")
+    result = autograde(source, source, pool=light_pool)
+    assert result.notebooks["pools"].cells["t_total"].status == "passed", result.notebooks["pools"].cells
