@@ -84,7 +84,8 @@ def setup_site(*, assignment: Path, count: int) -> tuple[list[str], str]:
         offering=offering, number=1, starts_at=start, ends_at=start + dt.timedelta(hours=2), room="-", topic="-",
         block="rl",
     )  # fmt: skip
-    root = Path(tempfile.mkdtemp(prefix="bench-assignments-"))
+    root = Path(os.environ["COURSEWEB_VAR_DIR"]) / "assignments"
+    root.mkdir()
     (root / assignment.name).symlink_to(assignment.resolve())
     report = assignments_sync(offering=offering, root=root)
     if report.errors or not report.created:
