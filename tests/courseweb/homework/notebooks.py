@@ -145,15 +145,24 @@ ANSWERS_HALF = {
 }
 
 
-def student_notebook(released: dict[str, Any], answers: dict[str, str], *, extra: str = "") -> dict[str, Any]:
-    """The released notebook with the given solution cells filled in (and `extra` appended to the first one)."""
+def student_notebook(
+    released: dict[str, Any], answers: dict[str, str], *, extra: str = "", extra_at: str | None = None
+) -> dict[str, Any]:
+    """The released notebook with the given solution cells filled in; `extra` is appended to the answer of
+    `extra_at` (default: the first answered cell)."""
     nb = copy.deepcopy(released)
-    first = True
+    target = extra_at or next(
+        (
+            c["metadata"]["nbgrader"]["grade_id"]
+            for c in nb["cells"]
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") in answers
+        ),
+        None,
+    )
     for cell in nb["cells"]:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid in answers:
-            cell["source"] = answers[gid] + (f"\n{extra}" if extra and first else "")
-            first = False
+            cell["source"] = answers[gid] + (f"\n{extra}" if extra and gid == target else "")
     return nb
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -58,7 +57,7 @@ def _cmdline(pid: int) -> str:
 def test_worker_killed_mid_job_another_worker_finishes_exactly_once(broker, tiny, released, solo, hw_media):
     _require_broker(broker)
     env = _env(hw_media, HOMEWORK_LEASE_SECONDS="8")
-    slow = student_notebook(released, ANSWERS_RIGHT, extra="import time\ntime.sleep(8)")
+    slow = student_notebook(released, ANSWERS_RIGHT, extra="import time\ntime.sleep(15)", extra_at="scale")
     with celery_worker(queues="default,grading,gpu", concurrency=1, name="victim", extra_env=env) as victim:
         job = submission_create(user=solo, assignment=tiny, filename="tiny.ipynb", data=to_bytes(slow)).job
 
@@ -67,10 +66,9 @@ def test_worker_killed_mid_job_another_worker_finishes_exactly_once(broker, tiny
             if job.state != "running" or (job.progress or {}).get("cell_index") is None:
                 return None
             sandbox = {pid for pid in _descendants(victim.pid) if "bwrap" in _cmdline(pid)}
-            return sandbox if sandbox and job.progress["cell_index"] >= 2 else None
+            return sandbox if sandbox and job.progress["cell_index"] >= 3 else None
 
         sandbox = wait_for(running_in_sandbox, timeout=180, what="the job to run inside the sandbox")
-        time.sleep(1)
         doomed = _descendants(victim.pid)
         assert sandbox <= doomed and _job_state(job.pk) == "running"  # killed mid-job, sandbox alive
         os.killpg(victim.pid, signal.SIGKILL)
