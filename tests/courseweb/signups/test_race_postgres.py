@@ -15,7 +15,6 @@ from __future__ import annotations
 import http.client
 import multiprocessing
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -29,6 +28,7 @@ from django.test import Client
 
 from courseweb.signups.models import Signup, SignupStatus
 from courseweb.signups.services import ERROR_FULL, ERROR_PAPER_TAKEN
+from tests.courseweb.signups.clicker import click
 from tests.courseweb.signups.factories import eligible_paper, group_with, sheet
 from tests.factories import OfferingFactory
 from tests.workers import worker_env
@@ -107,29 +107,11 @@ def _session_cookie(user) -> str:
     return client.cookies["sessionid"].value
 
 
-def _click(port: int, path: str, cookie: str, body: str, barrier, results) -> None:
-    """One browser click from its own process: wait for the others, then POST."""
-    token = secrets.token_hex(16)  # 32 characters: accepted as an unmasked CSRF secret
-    headers = {
-        "Cookie": f"sessionid={cookie}; csrftoken={token}",
-        "X-CSRFToken": token,
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
-    barrier.wait()
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        conn.request("POST", path, body=body, headers=headers)
-        response = conn.getresponse()
-        results.put((response.status, response.read().decode("utf-8", "replace")))
-    except Exception as exc:  # report, never hang the parent
-        results.put((0, repr(exc)))
-
-
 def _fire(port: int, requests: list[tuple[str, str, str]]) -> list[tuple[int, str]]:
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # never fork: see clicker.py
     barrier = ctx.Barrier(len(requests), timeout=120)
     results = ctx.Queue()
-    procs = [ctx.Process(target=_click, args=(port, p, c, b, barrier, results)) for p, c, b in requests]
+    procs = [ctx.Process(target=click, args=(port, p, c, b, barrier, results)) for p, c, b in requests]
     for p in procs:
         p.start()
     out = [results.get(timeout=300) for _ in procs]
