@@ -39,6 +39,33 @@ def demo_password(username: str) -> str:
 
 
 @transaction.atomic
+def demo_extensions_grant(*, offering: Offering, days: int = 14) -> int:
+    """Give the demo students an extension on every homework already past due, so the demo can be tried.
+
+    Spring 2026 lies in the past; without this, every demo homework would be closed. Idempotent.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from courseweb.homework.models import Extension
+
+    due = timezone.now() + timedelta(days=days)
+    students = [p for p in DEMO_PEOPLE if p.role == Role.STUDENT]
+    granted = 0
+    for item in offering.coursework.filter(kind="homework", due_at__lt=timezone.now()):
+        for p in students:
+            user = User.objects.get(username=p.username)
+            membership = Membership.objects.filter(offering=offering, user=user).select_related("group").first()
+            owner = {"group": membership.group, "user": None} if membership else {"group": None, "user": user}
+            Extension.objects.update_or_create(
+                item=item, **owner, defaults={"due_at": due, "reason": "demo course: open for trying out"}
+            )
+            granted += 1
+    return granted
+
+
+@transaction.atomic
 def demo_people_create(*, offering: Offering) -> list[tuple[DemoPerson, str]]:
     """Create (or reset) the demo accounts and the demo group; returns (person, password) pairs."""
     out = []

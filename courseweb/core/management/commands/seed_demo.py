@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from courseweb.core.demo import demo_people_create
+from courseweb.core.demo import demo_extensions_grant, demo_people_create
 from courseweb.courses.selectors import offering_current
 
 
@@ -17,3 +17,5 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (username / password):")
         for person, password in people:
             self.stdout.write(f"  {person.role:<10} {person.username:<11} {password}   ({person.name})")
+        if demo_extensions_grant(offering=offering):
+            self.stdout.write("Demo students have a 14-day extension on the homework, so they can submit.")
