@@ -56,7 +56,9 @@ def demo_extensions_grant(*, offering: Offering, days: int = 14) -> int:
     for item in offering.coursework.filter(kind="homework", due_at__lt=timezone.now()):
         for p in students:
             user = User.objects.get(username=p.username)
-            membership = Membership.objects.filter(offering=offering, user=user).select_related("group").first()
+            membership = (
+                Membership.objects.filter(offering=offering, user=user).select_related("group").first()
+            )
             owner = {"group": membership.group, "user": None} if membership else {"group": None, "user": user}
             Extension.objects.update_or_create(
                 item=item, **owner, defaults={"due_at": due, "reason": "demo course: open for trying out"}
@@ -82,7 +84,9 @@ def demo_people_create(*, offering: Offering) -> list[tuple[DemoPerson, str]]:
         user.save()
         enrollment_set(user=user, offering=offering, role=p.role)
         if p.group and not Membership.objects.filter(offering=offering, user=user).exists():
-            group, _ = Group.objects.get_or_create(offering=offering, name=p.group, defaults={"created_by": user})
+            group, _ = Group.objects.get_or_create(
+                offering=offering, name=p.group, defaults={"created_by": user}
+            )
             Membership.objects.create(group=group, user=user, offering=offering)
         out.append((p, password))
     return out
