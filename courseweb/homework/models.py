@@ -80,6 +80,9 @@ class Submission(models.Model):
     submitted_at = models.DateTimeField(db_index=True)
     via = models.CharField(max_length=8, default="web")
     is_late = models.BooleanField(default=False)
+    deadline_note = models.CharField(
+        max_length=300, blank=True, help_text="the deadline that applied at upload and where it came from"
+    )
 
     class Meta:
         ordering = ["-submitted_at", "-id"]

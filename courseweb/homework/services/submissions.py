@@ -20,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from courseweb.groups.models import Membership
-from courseweb.homework import policy, storage
-from courseweb.homework.models import Assignment, Extension, GradingJob, Submission, SubmissionMember
+from courseweb.homework import storage
+from courseweb.homework.deadlines import EffectiveDeadline, deadline_for_user
+from courseweb.homework.models import Assignment, GradingJob, Submission, SubmissionMember
 from courseweb.homework.services.grading import job_create
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -117,17 +118,9 @@ def match_notebook(*, assignment: Assignment, filename: str, nb: dict[str, Any])
     return stem
 
 
-def owner_deadline(*, assignment: Assignment, group_id: int | None, user: Any) -> policy.Deadline:
-    ext = Extension.objects.filter(item_id=assignment.item_id)
-    ext = ext.filter(group_id=group_id) if group_id else ext.filter(user=user)
-    extension = ext.order_by("-due_at").values_list("due_at", flat=True).first()
-    return policy.deadline_for(
-        due_at=assignment.item.due_at,
-        extension_due_at=extension,
-        cutoff_days=assignment.cutoff_days,
-        policy=assignment.late_policy,
-        late_percent=assignment.late_percent,
-    )
+def owner_deadline(*, assignment: Assignment, group_id: int | None, user: Any) -> EffectiveDeadline:
+    """The uploader's deadline (their group's, extensions applied): see `courseweb.homework.deadlines`."""
+    return deadline_for_user(item=assignment.item, user=user)
 
 
 def _group_of(*, user: Any, assignment: Assignment) -> tuple[int | None, list[int]]:
@@ -193,6 +186,7 @@ def submission_create(
                 submitted_at=at,
                 via=via,
                 is_late=deadline.is_late(at=at),
+                deadline_note=deadline.note(),
             )
             SubmissionMember.objects.bulk_create(
                 [SubmissionMember(submission=submission, user_id=uid) for uid in member_ids]
