@@ -16,6 +16,7 @@ import yaml
 
 BLOCKS = ("supervised", "deep", "rl", "agentic")
 KINDS = ("homework", "scribing", "replication", "project")
+MATERIAL_KINDS = ("slides", "notebook", "reading", "link")
 
 
 class CourseFileError(ValueError):
@@ -27,6 +28,15 @@ class CourseFileError(ValueError):
 
 
 @dataclass(frozen=True)
+class MaterialSpec:
+    """A link listed under a session (`sessions[i].materials`); files are uploaded on the session page."""
+
+    kind: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
 class SessionSpec:
     number: int
     starts_at: dt.datetime
@@ -34,6 +44,7 @@ class SessionSpec:
     room: str
     topic: str
     block: str
+    materials: tuple[MaterialSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +150,45 @@ class _Reader:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
 
 
+def _materials(r: _Reader, raw: Any, where: str) -> tuple[MaterialSpec, ...]:
+    """`materials:` of one session: a list of {kind, title, url}; http(s) links only, titles unique per kind."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    if not isinstance(raw, dict):
+        return ()
+    items = r.get(raw, "materials", where, list, required=False, default=[])
+    out: list[MaterialSpec] = []
+    seen: set[tuple[str, str]] = set()
+    check_url = URLValidator(schemes=["http", "https"])
+    for j, item in enumerate(items):
+        place = f"{where}.materials[{j}]"
+        kind = r.get(item, "kind", place, str, default="")
+        title = r.get(item, "title", place, str, default="").strip()
+        url = r.get(item, "url", place, str, default="").strip()
+        if kind and kind not in MATERIAL_KINDS:
+            r.fail(f"{place}.kind", f"expected one of {', '.join(MATERIAL_KINDS)}, got {kind!r}")
+            continue
+        if isinstance(item, dict) and "title" in item and not title:
+            r.fail(f"{place}.title", "must not be empty")
+        if len(title) > 300:
+            r.fail(f"{place}.title", "must be at most 300 characters")
+        if url:
+            try:
+                check_url(url)
+            except ValidationError:
+                r.fail(f"{place}.url", f"expected an http(s) address, got {url!r}")
+                continue
+            if len(url) > 500:
+                r.fail(f"{place}.url", "must be at most 500 characters")
+        if (kind, title) in seen:
+            r.fail(f"{place}.title", f"{title!r} is listed twice as {kind}")
+        seen.add((kind, title))
+        if kind and title and url:
+            out.append(MaterialSpec(kind, title, url))
+    return tuple(out)
+
+
 def course_file_parse(*, text: str, source: str = "<course file>") -> CourseFile:
     """Parse and validate; raises CourseFileError listing every problem with its place."""
     try:
@@ -190,12 +240,13 @@ def course_file_parse(*, text: str, source: str = "<course file>") -> CourseFile
         if block and block not in BLOCKS:
             r.fail(f"{where}.block", f"expected one of {', '.join(BLOCKS)}, got {block!r}")
         room = r.get(raw, "room", where, str, required=not d_room, default=d_room)
+        materials = _materials(r, raw, where)
         if None not in (number, day, start, end):
             starts = dt.datetime.combine(day, start, tzinfo=tz)
             ends = dt.datetime.combine(day, end, tzinfo=tz)
             if ends <= starts:
                 r.fail(f"{where}.end", "must be after the start")
-            sessions.append(SessionSpec(number, starts, ends, room, topic, block))
+            sessions.append(SessionSpec(number, starts, ends, room, topic, block, materials))
 
     events: list[EventSpec] = []
     for i, raw in enumerate(r.get(data, "events", "", list, required=False, default=[])):

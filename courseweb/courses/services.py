@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from courseweb.lectures.models import Event, Session
+from courseweb.lectures.services import materials_sync
 
 from .course_file import CourseFile
 from .models import CourseworkItem, Deadline, Enrollment, Offering
@@ -93,7 +94,7 @@ def course_load(*, course: CourseFile) -> LoadReport:
     listed = set()
     for s in course.sessions:
         listed.add(s.number)
-        _sync(
+        session = _sync(
             Session,
             {"offering": offering, "number": s.number},
             {
@@ -106,6 +107,11 @@ def course_load(*, course: CourseFile) -> LoadReport:
             f"session {s.number}",
             report,
         )
+        created, updated, removed = materials_sync(session=session, specs=list(s.materials))
+        report.created += created
+        report.updated += updated
+        report.removed += removed
+        report.unchanged += len(s.materials) - len(created) - len(updated)
     for session in Session.objects.filter(offering=offering).exclude(number__in=listed):
         label = f"session {session.number} ({session.topic})"
         if _is_referenced(session) or session.scribing_group_id:

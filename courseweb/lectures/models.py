@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+
+from .storage import material_storage
 
 
 class Block(models.TextChoices):
@@ -41,12 +44,25 @@ class MaterialKind(models.TextChoices):
 
 
 class Material(models.Model):
+    """A slide deck, notebook, reading or link of a session: an uploaded file or a URL.
+
+    `from_course_file` marks materials the course file lists (matched by session, kind and title when it is
+    loaded again); staff add the others on the session page.  Files live in private storage
+    (`lectures.storage`) and are downloaded through a view that checks enrolment.
+    """
+
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="materials")
     kind = models.CharField(max_length=16, choices=MaterialKind.choices)
     title = models.CharField(max_length=300)
     url = models.URLField(max_length=500, blank=True)
-    file = models.FileField(upload_to="materials/", blank=True)
+    file = models.FileField(upload_to="%Y/%m/", storage=material_storage, blank=True, max_length=300)
+    filename = models.CharField(max_length=255, blank=True, help_text="the uploaded file's original name")
     position = models.PositiveSmallIntegerField(default=0)
+    from_course_file = models.BooleanField(default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True, null=True)
 
     class Meta:
         ordering = ["session", "kind", "position", "id"]

@@ -49,3 +49,10 @@ def session_this_week(*, offering: Offering, now: datetime | None = None) -> Ses
 
 def event_list(*, offering: Offering) -> QuerySet[Event]:
     return Event.objects.filter(offering=offering).order_by("starts_at")
+
+
+def session_notes_page(*, session: Session):
+    """The published notes page of the session (a BookPage), or None."""
+    from courseweb.notes.selectors import note_page_for_session
+
+    return note_page_for_session(session=session)

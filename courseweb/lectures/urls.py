@@ -5,5 +5,21 @@ from . import views
 urlpatterns = [
     path("schedule/", views.schedule, name="schedule"),
     path("schedule/<int:number>/", views.session_detail, name="session_detail"),
+    path("schedule/<int:number>/materials/add/", views.material_add, name="material_add"),
+    path(
+        "schedule/<int:number>/materials/<int:material_id>/move/",
+        views.material_move_view,
+        name="material_move",
+    ),
+    path(
+        "schedule/<int:number>/materials/<int:material_id>/remove/",
+        views.material_remove_view,
+        name="material_remove",
+    ),
+    path(
+        "schedule/<int:number>/materials/<int:material_id>/download/",
+        views.material_download,
+        name="material_download",
+    ),
     path("schedule.ics", views.schedule_ics, name="schedule_ics"),
 ]
