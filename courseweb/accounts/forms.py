@@ -1,8 +1,37 @@
-"""Forms for accounts: the staff roster upload."""
+"""Forms for accounts: log-in and the staff roster upload."""
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+
+
+def lockout_minutes() -> int:
+    return int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+
+
+def lockout_rule() -> str:
+    """The throttling rule in words, from the axes settings that enforce it."""
+    return (
+        f"After {settings.AXES_FAILURE_LIMIT} wrong passwords for one account from one network address, "
+        f"logging in to that account from that address is paused for {lockout_minutes()} minutes. "
+        "Other addresses are not affected."
+    )
+
 
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form; the username field also takes the account's full e-mail address."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Username or e-mail address"
+        self.error_messages = {
+            **self.error_messages,
+            "invalid_login": "The username or e-mail address and the password do not match. "
+            + lockout_rule(),
+        }
 
 
 class RosterUploadForm(forms.Form):

@@ -1,13 +1,40 @@
-"""Account pages: profile and the staff roster import."""
+"""Account pages: log-in (with the lockout page axes shows), profile and the staff roster import."""
 
 from django.contrib import messages
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from courseweb.access import require_login, require_staff
 from courseweb.courses.selectors import offering_current
 
-from .forms import RosterUploadForm
+from .forms import LoginForm, RosterUploadForm, lockout_minutes, lockout_rule
+from .selectors import lockout_ends_at
 from .services import roster_import
+
+
+class CourseLoginView(LoginView):
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "lockout_rule": lockout_rule()}
+
+
+def lockout(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
+    """axes' AXES_LOCKOUT_CALLABLE: the log-in page again, saying why and until when, with HTTP 429."""
+    typed = request.POST.get("username", "")
+    ends_at = lockout_ends_at(request=request, credentials=credentials)
+    context = {
+        "form": LoginForm(request, initial={"username": typed}),
+        "next": request.POST.get("next", request.GET.get("next", "")),
+        "locked_out": True,
+        "lockout_minutes": lockout_minutes(),
+        "lockout_ends_at": timezone.localtime(ends_at) if ends_at else None,
+        "lockout_rule": lockout_rule(),
+    }
+    return render(request, "registration/login.html", context, status=429)
 
 
 @require_login

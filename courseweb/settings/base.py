@@ -6,6 +6,7 @@ kombu's filesystem transport.  `DATABASE_URL` and `CELERY_BROKER_URL` switch to 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "courseweb.homework",
     "courseweb.gradebook",
     "courseweb.peer",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the log-in page's 429 answer
 ]
 
 ROOT_URLCONF = "courseweb.urls"
@@ -105,6 +108,25 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# --- Log-in throttling (django-axes) ----------------------------------------------------------------
+# Lock a (username, client address) pair out after 5 failures for 15 minutes; never a username alone, so a
+# classmate cannot lock a student out. Failures under the username and the e-mail address count together.
+AUTHENTICATION_BACKENDS = [
+    "courseweb.accounts.backends.LockoutBackend",
+    "courseweb.accounts.backends.UsernameOrEmailBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends 15 minutes after the 5th failure
+AXES_USERNAME_CALLABLE = "courseweb.accounts.backends.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "courseweb.accounts.backends.client_address"
+AXES_LOCKOUT_CALLABLE = "courseweb.accounts.views.lockout"
+AXES_VERBOSE = False
+# Reverse proxies in front of the site that append to X-Forwarded-For (1 behind deploy/'s nginx).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "Asia/Hong_Kong"  # shown everywhere; stored as UTC (USE_TZ)
