@@ -88,6 +88,25 @@ def base_env(*, workdir: str, tmpdir: str, sandboxed: bool = True) -> dict[str, 
     }
 
 
+def _folder_id(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
+def empty_folder(folder: Path) -> None:
+    """Delete everything inside ``folder`` but keep the folder itself (its inode), then check it is empty."""
+    folder.mkdir(mode=0o755, exist_ok=True)
+    for entry in os.scandir(folder):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+    left = os.listdir(folder)
+    if left:
+        raise RuntimeError(ERR_START.format(detail=f"could not empty the inbox folder ({len(left)} left)"))
+
+
 class Slot:
     """A warm zygote in a sandbox, reusable for many submissions (except in bwrap-user mode)."""
 
@@ -105,6 +124,7 @@ class Slot:
         self.workdir = ""
         self.env: dict[str, str] = {}
         self.tmpdir = ""
+        self.inbox_id: tuple[int, int] | None = None
 
     @property
     def reusable(self) -> bool:
@@ -143,6 +163,7 @@ class Slot:
             argv += [sandbox.sandbox_python(), "-I", "-B", "-c", BOOTSTRAP]
             cwd = None
         self.workdir, self.tmpdir, self.env = workdir, tmpdirs[0], env
+        self.inbox_id = _folder_id(self.lease.directory / "in")
         events_r, events_w = os.pipe()
         self.errlog = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the slot
         self.proc = subprocess.Popen(
@@ -231,8 +252,11 @@ class Slot:
         """Kill the previous submission's processes, wipe scratch and stage this submission's files."""
         assert self.lease is not None
         inbox = self.lease.directory / "in"
-        shutil.rmtree(inbox, ignore_errors=True)
-        inbox.mkdir(mode=0o755)
+        # The folder is bind-mounted into the sandbox: empty it in place. Replacing it would leave the mount
+        # on the deleted folder, and the sandbox would never see this submission's data files.
+        empty_folder(inbox)
+        if self.inbox_id is not None and _folder_id(inbox) != self.inbox_id:
+            raise RuntimeError(ERR_START.format(detail="the inbox folder was replaced under the sandbox"))
         for rel, src in files.items():
             target = inbox / rel
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)

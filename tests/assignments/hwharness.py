@@ -28,6 +28,8 @@ from tests.assignments import hwnotebooks
 
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENTS_DIR = REPO / "assignments"
+# Test-only assignments with the same layout (e.g. one that ships a data file); never synced to the site.
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 PYTHON = sys.executable
 BACKEND = os.environ.get("HOMEWORK_GRADER", "engine")
 ENGINE_TIMEOUT_S = 900
@@ -83,6 +85,13 @@ class Assignment:
         return {p.stem: nbformat.read(p, as_version=4) for p in sorted(self.source.glob("*.ipynb"))}
 
     @cached_property
+    def data_files(self) -> list[Path]:
+        """The source's files other than its notebooks and assignment.toml (shipped to students too)."""
+        from graders.release import data_files
+
+        return [self.source / rel for rel in data_files(self.source)]
+
+    @cached_property
     def auto_cells(self) -> dict[CellKey, float]:
         """Auto-graded test cells (grade, not solution, code) and their points."""
         cells: dict[CellKey, float] = {}
@@ -115,9 +124,8 @@ class Assignment:
 
 def discover() -> list[Assignment]:
     """Every assignments/*/source/ directory that holds at least one notebook."""
-    return [
-        Assignment(root=p.parent) for p in sorted(ASSIGNMENTS_DIR.glob("*/source")) if any(p.glob("*.ipynb"))
-    ]
+    sources = [*sorted(ASSIGNMENTS_DIR.glob("*/source")), *sorted(FIXTURES_DIR.glob("*/source"))]
+    return [Assignment(root=p.parent) for p in sources if any(p.glob("*.ipynb"))]
 
 
 def engine_available() -> bool:
@@ -226,7 +234,8 @@ class GradingSession:
             self._grades[key] = autograde(assignment.source, submission, seed=seed)
         return self._grades[key]
 
-    def visible(self, notebook: Path) -> dict[str, str | None]:
+    def visible(self, notebook: Path, *, data: Path | None = None) -> dict[str, str | None]:
+        """Visible-test errors of ``notebook``, run beside the data files of the source folder ``data``."""
         if str(notebook) not in self._visible:
-            self._visible[str(notebook)] = hwnotebooks.run_visible_tests(notebook)
+            self._visible[str(notebook)] = hwnotebooks.run_visible_tests(notebook, data=data)
         return self._visible[str(notebook)]

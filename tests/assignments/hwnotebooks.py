@@ -68,14 +68,22 @@ def solution_region_diff(source_nb: nbformat.NotebookNode, submitted_nb: nbforma
     return problems
 
 
-def run_visible_tests(notebook: Path, *, seed: int = 0) -> dict[str, str | None]:
-    """Execute ``notebook`` top to bottom; map each auto-graded test cell's grade id to its error or None."""
+def run_visible_tests(notebook: Path, *, seed: int = 0, data: Path | None = None) -> dict[str, str | None]:
+    """Execute ``notebook`` top to bottom; map each auto-graded test cell's grade id to its error or None.
+
+    ``data``: a source assignment folder whose data files are copied next to the notebook first, as a
+    student receives them.
+    """
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
     env = dict(os.environ, GRADER_SEED=str(seed), MPLBACKEND="Agg")
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     with tempfile.TemporaryDirectory() as tmp:
+        if data is not None:
+            from graders.release import copy_data_files
+
+            copy_data_files(source=data, dest=Path(tmp))
         client = NotebookClient(
             nb,
             timeout=CELL_TIMEOUT_S,
@@ -127,8 +135,12 @@ json.dump(out, sys.stdout)
 """
 
 
-def data_fingerprints(nb: nbformat.NotebookNode, seeds: list[int]) -> dict[int, tuple[str, int]]:
-    """Hash of the arrays the data cells create, per seed, as (sha256, number of arrays hashed)."""
+def data_fingerprints(
+    nb: nbformat.NotebookNode, seeds: list[int], *, cwd: Path | None = None
+) -> dict[int, tuple[str, int]]:
+    """Hash of the arrays the data cells create, per seed, as (sha256, number of arrays hashed).
+
+    ``cwd``: the folder the cells run in (the source folder, for data cells that read shipped files)."""
     env = dict(os.environ, MPLBACKEND="Agg")
     proc = subprocess.run(
         [sys.executable, "-c", _FINGERPRINT_SCRIPT],
@@ -136,6 +148,7 @@ def data_fingerprints(nb: nbformat.NotebookNode, seeds: list[int]) -> dict[int, 
         capture_output=True,
         text=True,
         env=env,
+        cwd=cwd,
         timeout=CELL_TIMEOUT_S,
     )
     if proc.returncode != 0:

@@ -99,7 +99,11 @@ def test_mutant_passes_visible_tests(
     assignment, mutant = mutant_case
     for stem in assignment.notebooks:
         failures = {
-            gid: err for gid, err in visible_runs.visible(mutant.path / f"{stem}.ipynb").items() if err
+            gid: err
+            for gid, err in visible_runs.visible(
+                mutant.path / f"{stem}.ipynb", data=assignment.source
+            ).items()
+            if err
         }
         assert failures == {}, f"{mutant.name} fails visible tests"
 
@@ -123,6 +127,13 @@ def test_release_removes_solutions_and_hidden_tests(
         for marker in (hwnotebooks.BEGIN_SOLUTION, hwnotebooks.BEGIN_HIDDEN, hwnotebooks.END_HIDDEN):
             assert marker not in text
         assert len(student.cells) == len(source_nb.cells)
+
+
+def test_release_ships_the_data_files(assignment: hw.Assignment, grading: hw.GradingSession) -> None:
+    released = grading.released(assignment)
+    for path in assignment.data_files:
+        rel = path.relative_to(assignment.source)
+        assert (released / rel).read_bytes() == path.read_bytes(), f"{rel} ships with the release"
 
 
 def test_released_notebook_scores_zero(assignment: hw.Assignment, grading: hw.GradingSession) -> None:
@@ -161,11 +172,11 @@ def test_generated_data_differ_between_seeds(assignment: hw.Assignment) -> None:
     for stem, nb in assignment.notebooks.items():
         if not any("GRADER_SEED" in cell.source for cell in nb.cells):
             continue
-        prints = hwnotebooks.data_fingerprints(nb, SLOW_SEEDS)
+        prints = hwnotebooks.data_fingerprints(nb, SLOW_SEEDS, cwd=assignment.source)
         assert all(count > 0 for _, count in prints.values()), f"{stem}: the data cells create arrays"
         digests = [digest for digest, _ in prints.values()]
         assert len(set(digests)) == len(SLOW_SEEDS), f"{stem}: every seed generates different data"
-        again = hwnotebooks.data_fingerprints(nb, SLOW_SEEDS[:2])
+        again = hwnotebooks.data_fingerprints(nb, SLOW_SEEDS[:2], cwd=assignment.source)
         assert [again[s][0] for s in SLOW_SEEDS[:2]] == [prints[s][0] for s in SLOW_SEEDS[:2]], (
             "same seed, same data"
         )
