@@ -68,7 +68,7 @@ def page(browser_context_factory, live_server):
 
 def login(page, live_server, username: str, password: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username or e-mail name").fill(username)
+    page.get_by_label("Username or e-mail address").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state("networkidle")
