@@ -28,6 +28,7 @@ from courseweb.access.homework import access_assignment, access_submission
 from courseweb.courses.selectors import offering_current
 
 from . import selectors
+from .deadlines import deadlines_for
 from .forms import TokenForm
 from .models import ApiToken
 from .services.submissions import SubmissionRejected, check_declared_length, check_size, submission_create
@@ -110,11 +111,17 @@ def api_assignments(request: HttpRequest) -> JsonResponse:
         if offering
         else []
     )
+    own = (
+        deadlines_for(offering=offering, items=[r["assignment"].item for r in rows], users=[request.user])
+        if offering
+        else {}
+    )
+    due = {item_id: d.due_at for (item_id, _), d in own.items()}
     items = [
         {
             "key": r["assignment"].key,
             "title": r["assignment"].item.title,
-            "due_at": r["assignment"].item.due_at.isoformat() if r["assignment"].item.due_at else None,
+            "due_at": due[r["assignment"].item_id].isoformat() if due[r["assignment"].item_id] else None,
             "notebooks": [f"{stem}.ipynb" for stem in r["assignment"].notebooks],
             "submit_url": request.build_absolute_uri(
                 reverse("homework:api_submit", kwargs={"key": r["assignment"].key})

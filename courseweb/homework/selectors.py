@@ -68,6 +68,19 @@ def assignment_list(*, offering: Any, user: Any, include_unreleased: bool) -> li
     return rows
 
 
+HANDIN_KINDS = ("project", "replication")
+
+
+def handin_items(*, offering: Any, include_unreleased: bool) -> list[Any]:
+    """Project and replication items handed in on their item page (files and links), by due time, undated last."""
+    from courseweb.courses.models import CourseworkItem
+
+    items = CourseworkItem.objects.filter(offering=offering, kind__in=HANDIN_KINDS, assignment__isnull=True)
+    now = timezone.now()
+    out = [i for i in items if include_unreleased or i.released_at is None or i.released_at <= now]
+    return sorted(out, key=lambda i: (i.due_at is None, i.due_at or now, i.title))
+
+
 def submission_history(*, assignment: Assignment, user: Any) -> QuerySet[Submission]:
     return (
         Submission.objects.filter(assignment=assignment, memberships__user_id=user.pk)

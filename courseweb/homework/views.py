@@ -24,6 +24,7 @@ from courseweb.courses.selectors import offering_current
 from courseweb.groups.models import Membership
 
 from . import selectors
+from .deadlines import deadlines_for
 from .forms import ExtensionForm, ManualCellGradeForm, NotebookUploadForm
 from .services.grading import assignment_regrade, submission_regrade
 from .services.manual import extension_grant, manual_cell_grade_set
@@ -48,7 +49,24 @@ def index(request: HttpRequest) -> HttpResponse:
         if offering
         else []
     )
-    return render(request, "homework/index.html", {"rows": rows, "staff": staff})
+    handins = selectors.handin_items(offering=offering, include_unreleased=staff) if offering else []
+    own = (
+        deadlines_for(
+            offering=offering,
+            items=[r["assignment"].item for r in rows] + handins,
+            users=[request.user],
+        )
+        if offering
+        else {}
+    )
+    for row in rows:
+        row["deadline"] = own[(row["assignment"].item_id, request.user.pk)]
+    context = {
+        "rows": rows,
+        "handins": [{"item": i, "deadline": own[(i.pk, request.user.pk)]} for i in handins],
+        "staff": staff,
+    }
+    return render(request, "homework/index.html", context)
 
 
 def _assignment_context(request: HttpRequest, assignment, form: NotebookUploadForm) -> dict:

@@ -12,6 +12,7 @@ from courseweb.access.homework import access_item, access_item_staff
 from courseweb.groups.models import Group, Membership
 
 from . import selectors, storage
+from .deadlines import deadline_for_user
 from .forms import DeliverableFileForm, DeliverableLinkForm, ItemGradeForm
 from .models import Deliverable, ManualGrade
 from .services.manual import deliverable_file_create, deliverable_link_create, item_grade_set
@@ -57,6 +58,7 @@ def item_detail(request: HttpRequest, slug: str) -> HttpResponse:
     grade_filter = {"group_id": group_id} if group_id else {"user": request.user}
     context = {
         "item": item,
+        "deadline": deadline_for_user(item=item, user=request.user),
         "deliverables": selectors.item_deliverables(item=item, group_id=group_id, user=request.user),
         "file_form": file_form,
         "link_form": link_form,
