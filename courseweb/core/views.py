@@ -7,11 +7,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from courseweb.access import require_staff
+from courseweb.access import require_staff, role_in
+from courseweb.courses.models import Role
 from courseweb.courses.selectors import deadline_list_upcoming, offering_current
 from courseweb.lectures.selectors import session_this_week
 
 from .health import OK, health_report, workers_alive
+from .selectors import todo_list
 
 
 def home(request):
@@ -22,6 +24,11 @@ def home(request):
         "this_session": session_this_week(offering=offering, now=now) if offering else None,
         "deadlines": deadline_list_upcoming(offering=offering, now=now) if offering else [],
     }
+    if offering and role_in(request.user, offering) == Role.STUDENT:
+        context["todo"] = todo_list(offering=offering, user=request.user, now=now)
+        listed = {e.item.pk for e in context["todo"]}
+        # The to-do shows the student's own deadline for these items; the course-wide one would disagree.
+        context["deadlines"] = [d for d in context["deadlines"] if d.coursework_id not in listed]
     return render(request, "core/home.html", context)
 
 

@@ -1,15 +1,29 @@
-"""Score distributions as PNG histograms (matplotlib's Agg backend: no display, no network)."""
+"""Score distributions as PNG histograms (matplotlib's Agg backend: no display, no network).
+
+Drawing one costs 150–250 ms of CPU, so each PNG is kept on disk under `GRADEBOOK_PLOT_DIR` (default
+`var/plots/`), named by the SHA-256 of exactly what it plots (the sorted scores, the maximum, the title, the
+bins and a layout version): a repeat view reads the file and never calls matplotlib, and any change to the
+numbers gives a new name, so a stale image is never served.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import os
+import tempfile
+from pathlib import Path
 
 import matplotlib
+from django.conf import settings
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
 BINS = 10
+LAYOUT_VERSION = 1
+KEEP_FILES = 2000  # the newest plots kept on disk; older ones are removed when a new one is written
 
 
 def histogram_png(*, scores: list[float], max_score: float, title: str) -> bytes:
@@ -30,3 +44,44 @@ def histogram_png(*, scores: list[float], max_score: float, title: str) -> bytes
     out = io.BytesIO()
     fig.savefig(out, format="png")
     return out.getvalue()
+
+
+def histogram_key(*, scores: list[float], max_score: float, title: str) -> str:
+    """The SHA-256 of the numbers and labels a histogram shows (the order of the scores does not matter)."""
+    data = {
+        "v": LAYOUT_VERSION,
+        "bins": BINS,
+        "max": round(float(max_score), 6),
+        "title": title,
+        "scores": sorted(round(float(s), 6) for s in scores),
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def plot_dir() -> Path:
+    return Path(getattr(settings, "GRADEBOOK_PLOT_DIR", None) or Path(settings.VAR_DIR) / "plots")
+
+
+def _prune(folder: Path) -> None:
+    files = sorted(folder.glob("*.png"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[KEEP_FILES:]:
+        old.unlink(missing_ok=True)
+
+
+def histogram_cached(*, scores: list[float], max_score: float, title: str) -> tuple[bytes, str]:
+    """(PNG, key): read from the plot folder when these exact numbers were drawn before, else drawn once."""
+    key = histogram_key(scores=scores, max_score=max_score, title=title)
+    folder = plot_dir()
+    path = folder / f"{key}.png"
+    try:
+        return path.read_bytes(), key
+    except FileNotFoundError:
+        pass
+    png = histogram_png(scores=scores, max_score=max_score, title=title)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(png)
+    os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+    _prune(folder)
+    return png, key

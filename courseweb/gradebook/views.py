@@ -1,8 +1,9 @@
-"""Gradebook pages: the staff matrix (sort, filter, CSV), a student's own grades, item histograms."""
+"""Gradebook pages: the staff matrix (sort, filter, CSVs), a student's own grades, item histograms, and the log
+of which submission counts."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -14,9 +15,16 @@ from courseweb.access.gradebook import (
     can_see_gradebook,
 )
 
-from .export import gradebook_csv
-from .plots import histogram_png
-from .selectors import SORT_KEYS, gradebook_build, gradebook_row_for, gradebook_rows
+from .export import gradebook_csv, gradebook_details_csv
+from .plots import histogram_cached
+from .selectors import (
+    SORT_KEYS,
+    counted_choice_log,
+    gradebook_build,
+    gradebook_row_for,
+    gradebook_rows,
+    item_scores,
+)
 
 
 @require_login
@@ -38,21 +46,43 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "gradebook/staff.html", context)
 
 
+def _csv(body: str, *, name: str, offering) -> HttpResponse:
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{offering.slug}-{stamp}.csv"'
+    return response
+
+
 @require_login
 def export_csv(request: HttpRequest) -> HttpResponse:
     offering = access_gradebook_staff(request.user)
-    body = gradebook_csv(book=gradebook_build(offering=offering))
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="grades-{offering.slug}-{stamp}.csv"'
-    return response
+    return _csv(gradebook_csv(book=gradebook_build(offering=offering)), name="grades", offering=offering)
+
+
+@require_login
+def export_details_csv(request: HttpRequest) -> HttpResponse:
+    offering = access_gradebook_staff(request.user)
+    body = gradebook_details_csv(book=gradebook_build(offering=offering))
+    return _csv(body, name="grade-details", offering=offering)
 
 
 @require_login
 def histogram(request: HttpRequest, slug: str) -> HttpResponse:
     item = access_item_distribution(request.user, slug)
-    book = gradebook_build(offering=item.offering)
-    png = histogram_png(scores=book.column(item.pk), max_score=float(item.points), title=item.title)
-    response = HttpResponse(png, content_type="image/png")
+    png, key = histogram_cached(
+        scores=item_scores(offering=item.offering, item=item), max_score=float(item.points), title=item.title
+    )
+    etag = f'"{key}"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(png, content_type="image/png")
+    response["ETag"] = etag
     response["Cache-Control"] = "private, max-age=60"
     return response
+
+
+@require_login
+def counted_log(request: HttpRequest) -> HttpResponse:
+    offering = access_gradebook_staff(request.user)
+    return render(request, "gradebook/counted_log.html", {"entries": counted_choice_log(offering=offering)})

@@ -273,3 +273,39 @@ class ManualGrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points:g} points"
+
+
+class CountedChoice(models.Model):
+    """Which submission counts for a group (or a student without a group), one row per change: the log.
+
+    The newest row of an owner is in force; `submission` empty means "back to the default" (the latest on-time
+    submission). `previous` is the submission that counted just before the change, for the staff's log.
+    """
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="counted_choices")
+    group = models.ForeignKey(
+        "groups.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="counted_choices"
+    )
+    previous = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    chosen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-chosen_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(group__isnull=False) | models.Q(user__isnull=False),
+                name="counted_choice_has_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: submission {self.submission_id or 'default'}"

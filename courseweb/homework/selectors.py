@@ -30,6 +30,8 @@ class TestRow:
     max_score: float | None
     message: str
     manual: bool
+    comment: str = ""  # the staff's comment on a manually graded cell
+    graded_by_staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class JobStatus:
     score: float | None
     max_score: float | None
     events: list[dict[str, Any]]
+    grade: Any = None  # the pipeline's ItemGrade of this submission (pending points, late penalty)
 
 
 def assignment_list(*, offering: Any, user: Any, include_unreleased: bool) -> list[dict[str, Any]]:
@@ -126,9 +129,8 @@ def job_status(*, job: GradingJob, assignment: Assignment) -> JobStatus:
     phase, pct, label = _percent(job)
     tests: list[TestRow] = []
     if job.state == "graded":
-        manual_scores = {
-            m.grade_id: m.points for m in ManualGrade.objects.filter(submission_id=job.submission_id)
-        }
+        manual_grades = {m.grade_id: m for m in ManualGrade.objects.filter(submission_id=job.submission_id)}
+        manual_scores = {gid: m.points for gid, m in manual_grades.items()}
         for stem, cells in (job.cells or {}).items():
             summary = assignment.notebooks.get(stem, {})
             manual = set(summary.get("manual", []))
@@ -147,10 +149,17 @@ def job_status(*, job: GradingJob, assignment: Assignment) -> JobStatus:
                         max_score=cell.get("max_score"),
                         message=str(cell.get("message") or ""),
                         manual=is_manual,
+                        comment=manual_grades[gid].comment if is_manual and gid in manual_grades else "",
+                        graded_by_staff=is_manual and gid in manual_grades,
                     )
                 )
-    manual_total = sum(t.score or 0 for t in tests if t.manual and t.status == "graded by staff")
-    score = None if job.score is None else job.score + manual_total
+    grade = None
+    score = job.score
+    if job.state == "graded":
+        from courseweb.gradebook.grades import submission_grade
+
+        grade = submission_grade(submission=job.submission)
+        score = grade.score
     return JobStatus(
         job=job,
         state=job.state,
@@ -162,6 +171,7 @@ def job_status(*, job: GradingJob, assignment: Assignment) -> JobStatus:
         score=score,
         max_score=job.max_score,
         events=list(job.events or []),
+        grade=grade,
     )
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<slug:key>/", views.assignment_detail, name="assignment"),
     path("<slug:key>/notebooks/<str:stem>.ipynb", views.notebook_download, name="download"),
     path("<slug:key>/submit/", views.submit, name="submit"),
+    path("<slug:key>/counted/", views.choose_counted, name="choose_counted"),
     path("<slug:key>/staff/", views.assignment_staff, name="staff"),
     path("<slug:key>/regrade/", views.regrade, name="regrade"),
 ]

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -26,6 +27,8 @@ from courseweb.groups.models import Membership
 from . import selectors
 from .deadlines import deadlines_for
 from .forms import ExtensionForm, ManualCellGradeForm, NotebookUploadForm
+from .models import Submission
+from .services.counted import ChoiceRejected, counted_choose
 from .services.grading import assignment_regrade, submission_regrade
 from .services.manual import extension_grant, manual_cell_grade_set
 from .services.submissions import (
@@ -82,7 +85,49 @@ def _assignment_context(request: HttpRequest, assignment, form: NotebookUploadFo
         "history": selectors.submission_history(assignment=assignment, user=request.user),
         "staff": can_manage_homework(request.user, assignment.offering),
         "max_mb": max_upload_bytes() // 2**20,
+        **_counted_context(request, assignment),
     }
+
+
+def _counted_context(request: HttpRequest, assignment) -> dict:
+    """Each submission's grade from the grade pipeline, which one counts, and whether the choice is still open."""
+    from courseweb.gradebook.grades import submission_grades
+    from courseweb.homework.deadlines import deadline_for_user
+
+    grades, counted_id = submission_grades(assignment=assignment, user=request.user)
+    history = selectors.submission_history(assignment=assignment, user=request.user)
+    deadline = deadline_for_user(item=assignment.item, user=request.user)
+    return {
+        "history_rows": [(sub, grades.get(sub.pk)) for sub in history],
+        "counted_id": counted_id,
+        "counted_chosen": bool(counted_id and grades.get(counted_id) and grades[counted_id].chosen),
+        "choice_open": not deadline.is_closed(at=timezone.now()),
+        "choice_cutoff": deadline.cutoff_at,
+    }
+
+
+@require_login
+@require_POST
+def choose_counted(request: HttpRequest, key: str) -> HttpResponse:
+    """A member marks which of the group's submissions counts (or goes back to the default)."""
+    assignment = access_assignment(request.user, key)
+    raw = request.POST.get("submission", "")
+    submission = None
+    if raw:
+        pk = int(raw) if raw.isdigit() else 0
+        submission = Submission.objects.filter(pk=pk, assignment=assignment).first()
+        if submission is None:
+            raise Http404("No such submission.")
+    try:
+        counted_choose(user=request.user, assignment=assignment, submission=submission)
+    except ChoiceRejected as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("homework:assignment", kwargs={"key": key}) + "#history")
+    if submission is None:
+        messages.success(request, "The default counts again: your latest on-time submission.")
+    else:
+        messages.success(request, f"Submission {submission.pk} now counts for your grade.")
+    return redirect(reverse("homework:assignment", kwargs={"key": key}) + "#history")
 
 
 @require_login

@@ -1,0 +1,69 @@
+"""Reads for the home page: a student's to-do list with their own deadlines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+
+from courseweb.courses.models import CourseworkItem, Offering
+from courseweb.groups.models import Membership
+from courseweb.homework.deadlines import EffectiveDeadline, deadlines_for
+from courseweb.homework.models import Assignment, Deliverable, Submission
+from courseweb.homework.selectors import HANDIN_KINDS
+
+
+@dataclass(frozen=True)
+class TodoEntry:
+    item: CourseworkItem
+    url: str
+    deadline: EffectiveDeadline
+    late: bool  # past the user's due time, still accepted until the cut-off
+    handed_in: bool
+
+
+def todo_list(*, offering: Offering, user: Any, now: datetime) -> list[TodoEntry]:
+    """Released homework still open to the user (before their cut-off) and project/replication hand-ins that
+    are not yet past their due time (or have none), soonest first, undated last; a fixed number of queries."""
+    assignments = {a.item_id: a for a in Assignment.objects.filter(offering=offering).select_related("item")}
+    handins = list(
+        CourseworkItem.objects.filter(offering=offering, kind__in=HANDIN_KINDS, assignment__isnull=True)
+    )
+    items = [a.item for a in assignments.values()] + handins
+    items = [i for i in items if i.released_at is None or i.released_at <= now]
+    own = deadlines_for(offering=offering, items=items, users=[user])
+    submitted = set(
+        Submission.objects.filter(assignment__offering=offering, memberships__user_id=user.pk).values_list(
+            "assignment__item_id", flat=True
+        )
+    )
+    group_id = (
+        Membership.objects.filter(offering=offering, user=user).values_list("group_id", flat=True).first()
+    )
+    owner = {"group_id": group_id} if group_id else {"submitted_by": user}
+    delivered = set(
+        Deliverable.objects.filter(item__offering=offering, **owner).values_list("item_id", flat=True)
+    )
+    entries = []
+    for item in items:
+        deadline = own[(item.pk, user.pk)]
+        assignment = assignments.get(item.pk)
+        if assignment is not None:
+            if deadline.is_closed(at=now):
+                continue
+            url = reverse("homework:assignment", args=[assignment.key])
+            handed_in = item.pk in submitted
+        else:
+            if deadline.due_at is not None and deadline.due_at < now:
+                continue
+            url = reverse("homework:item", args=[item.slug])
+            handed_in = item.pk in delivered
+        entries.append(
+            TodoEntry(
+                item=item, url=url, deadline=deadline, late=deadline.is_late(at=now), handed_in=handed_in
+            )
+        )
+    entries.sort(key=lambda e: (e.deadline.due_at is None, e.deadline.due_at or now, e.item.title))
+    return entries
