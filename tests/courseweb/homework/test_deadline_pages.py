@@ -92,3 +92,12 @@ def test_item_page_says_no_due_date_yet_plainly(client, handins, pair):
     page = client.get(reverse("homework:item", args=[proposal.slug])).content.decode()
     due = timezone.localtime(proposal.due_at + 2 * DAY)
     assert f"{due.day} {due:%B %Y, %H:%M}" in page and f"extension for group {pair[2].name}" in page
+
+
+def test_group_page_links_the_groups_hand_ins(client, handins, pair, ta):
+    """Defect 9: the group page did not link the project and replication hand-ins."""
+    client.force_login(pair[0])
+    page = client.get(reverse("groups:index")).content.decode()
+    for item in handins:
+        assert f'href="{reverse("homework:item", args=[item.slug])}"' in page and item.title in page
+    assert "No due date yet" in page
