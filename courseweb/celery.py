@@ -12,6 +12,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseweb.settings.dev")
 app = Celery("courseweb")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Files kept for an hour when an upload arrived after the session expired (courseweb/homework/quarantine.py).
+app.autodiscover_tasks(["courseweb.homework"], related_name="quarantine")
+
+
+@app.on_after_configure.connect
+def _schedule(sender, **_kwargs) -> None:
+    sender.add_periodic_task(
+        600.0, sender.signature("homework.quarantine_purge"), name="homework-quarantine-purge"
+    )
 
 
 def _beat(**_kwargs) -> None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, views, views_items
+from . import api, views, views_items, views_quarantine
 
 app_name = "homework"
 urlpatterns = [
@@ -21,6 +21,7 @@ urlpatterns = [
     path("items/<slug:slug>/grading/", views_items.item_grading, name="item_grading"),
     path("items/<slug:slug>/grading/<int:group_id>/", views_items.item_grade, name="item_grade"),
     path("files/<int:pk>/", views_items.deliverable_download, name="deliverable"),
+    path("kept/<str:token>/", views_quarantine.kept, name="kept"),
     path("<slug:key>/", views.assignment_detail, name="assignment"),
     path("<slug:key>/notebooks/<str:stem>.ipynb", views.notebook_download, name="download"),
     path("<slug:key>/submit/", views.submit, name="submit"),

@@ -16,10 +16,17 @@ from .deadlines import deadline_for_user
 from .forms import DeliverableFileForm, DeliverableLinkForm, ItemGradeForm
 from .models import Deliverable, ManualGrade
 from .services.manual import deliverable_file_create, deliverable_link_create, item_grade_set
+from .views_quarantine import anonymous_upload
+
+
+def item_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if not request.user.is_authenticated and request.method == "POST":  # expired session: keep the file
+        return anonymous_upload(request, kind="item", target=slug, field="file")
+    return _item_detail(request, slug)
 
 
 @require_login
-def item_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def _item_detail(request: HttpRequest, slug: str) -> HttpResponse:
     item = access_item(request.user, slug)
     group_id = (
         Membership.objects.filter(offering=item.offering, user=request.user)
