@@ -149,7 +149,8 @@ def notebook_download(request: HttpRequest, key: str, stem: str) -> FileResponse
 
 
 def submit(request: HttpRequest, key: str) -> HttpResponse:
-    if not request.user.is_authenticated:  # the session expired: keep the file, never lose it (views_quarantine)
+    if not request.user.is_authenticated:
+        # The session expired: keep the file, never lose it (views_quarantine).
         return anonymous_upload(request, kind="assignment", target=key, field="notebook")
     if request.method != "POST":  # e.g. the log-in's `next` of an old expired POST: show the page, not a 405
         return redirect("homework:assignment", key=key)
