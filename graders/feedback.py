@@ -2,12 +2,16 @@
 
 Every cell shows its visible source (a test cell shows its released version, without hidden tests). Outputs
 are those of the student's cells and of tests without hidden parts; a test with hidden parts shows only
-"passed"/"failed". Each graded cell carries ``metadata.grader`` with its score, max score and status.
+"passed"/"failed". A failed or errored test also gets an ``error`` output: the exception and the traceback
+lines of the test's visible part and of the student's code, rebuilt on the host without any hidden line,
+message or value (graders/tracebacks.py). Each graded cell carries ``metadata.grader`` with its score, max
+score, status, message and that traceback.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from graders import format as fmt
@@ -21,6 +25,14 @@ def _verdict_output(result: CellResult) -> dict[str, Any]:
     if result.message:
         text += f" ({result.message})"
     return {"output_type": "stream", "name": "stdout", "text": text + "\n"}
+
+
+def _error_output(result: CellResult) -> dict[str, Any]:
+    """The test's exception as an nbformat error output, from the filtered traceback (graders/tracebacks.py)."""
+    final = result.traceback[-1]
+    ename = re.match(r"[\w.]*", final).group(0)  # type: ignore[union-attr]  # always matches
+    evalue = final[len(ename) + 2 :] if final.startswith(f"{ename}: ") else ""
+    return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": list(result.traceback)}
 
 
 def _clean_outputs(outputs: list[Any]) -> list[dict[str, Any]]:
@@ -69,6 +81,8 @@ def build_feedback(
             outputs: list[dict[str, Any]] = []
             if not sc.has_hidden:
                 outputs = _clean_outputs(list(record.get("outputs") or []))
+            if result is not None and result.traceback:
+                outputs.append(_error_output(result))
             if result is not None:
                 outputs.append(_verdict_output(result))
             cell["outputs"] = outputs

@@ -33,6 +33,9 @@ class CellResult:
     max_score: float
     status: Status
     message: str = ""
+    # a failed or errored test's traceback as the student may see it (no hidden line, message or value;
+    # see graders/tracebacks.py); its last line is "Type: message"
+    traceback: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +43,7 @@ class CellResult:
             "max_score": self.max_score,
             "status": self.status,
             "message": self.message,
+            "traceback": list(self.traceback),
         }
 
 

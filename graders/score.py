@@ -9,9 +9,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from graders import format as fmt
 from graders.plan import NotebookPlan, PlanCell, SourceNotebook
 from graders.protocol import NotebookRun
 from graders.results import CellResult
+from graders.tracebacks import CellSource, visible_error
 
 MSG_UNCHANGED = "no answer: the cell is unchanged from the released notebook"
 MSG_MANUAL = "needs manual grading"
@@ -42,7 +46,26 @@ def score_missing(source: SourceNotebook, *, message: str) -> dict[str, CellResu
     }
 
 
-def score_test(pc: PlanCell, run: NotebookRun) -> CellResult:
+def _cell_sources(plan: NotebookPlan) -> Callable[[int], CellSource | None]:
+    """How a traceback names and quotes a cell that ran in the notebook process (``<cell-N>``)."""
+    by_index = {pc.index: pc for pc in plan.cells}
+
+    def lookup(index: int) -> CellSource | None:
+        pc = by_index.get(index)
+        if pc is None:
+            return None
+        if pc.kind == "test" and pc.source_cell is not None:  # replayed in the notebook: its visible part
+            return CellSource(f"Test cell {pc.grade_id} (visible part)", pc.source_cell.release_source)
+        owner = "Cell" if pc.kind == "locked" else "Your cell"
+        name = f"{owner} {index + 1}" + (f" ({pc.grade_id})" if pc.grade_id else "")
+        return CellSource(name, fmt.cell_source(pc.cell))
+
+    return lookup
+
+
+def score_test(
+    pc: PlanCell, run: NotebookRun, *, cells: Callable[[int], CellSource | None] | None = None
+) -> CellResult:
     sc = pc.source_cell
     assert sc is not None
     maximum = sc.points
@@ -64,6 +87,18 @@ def score_test(pc: PlanCell, run: NotebookRun) -> CellResult:
     if outcome == "tampered":
         return CellResult(score=0.0, max_score=maximum, status="failed", message=MSG_TAMPERED)
     if outcome in ("failed", "error"):
+        shown = visible_error(
+            record=record,
+            index=pc.index,
+            grade_id=sc.grade_id,
+            full_source=sc.full_source,
+            release_source=sc.release_source,
+            cell_source=cells or (lambda index: None),
+        )
+        if shown is not None:
+            return CellResult(
+                score=0.0, max_score=maximum, status=outcome, message=shown.summary, traceback=shown.traceback
+            )
         detail = MSG_HIDDEN_FAILED if hidden else str(record.get("message") or outcome)
         return CellResult(score=0.0, max_score=maximum, status=outcome, message=detail)
     if outcome != "passed":
@@ -113,7 +148,9 @@ def score_notebook(
                     score=None, max_score=sc.points, status="needs_manual", message=MSG_MANUAL
                 )
         elif pc.kind == "test":
-            results[pc.grade_id] = score_test(pc, run if run is not None else NotebookRun())
+            results[pc.grade_id] = score_test(
+                pc, run if run is not None else NotebookRun(), cells=_cell_sources(plan)
+            )
         else:
             results[pc.grade_id] = CellResult(
                 score=None, max_score=sc.points, status="needs_manual", message=MSG_MANUAL
