@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from courseweb.homework import feedback, storage
 from courseweb.homework.models import (
@@ -204,21 +205,36 @@ def _load(path: Path | None) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def feedback_document(*, job: GradingJob, stem: str) -> str | None:
-    """The inert HTML feedback for one notebook of a graded job, or None if there is none."""
+def _feedback_inputs(*, job: GradingJob, stem: str) -> dict[str, Any] | None:
     assignment = job.submission.assignment
     if not job.feedback_dir or stem not in assignment.notebooks:
         return None
     notebook = _load(storage.absolute(job.feedback_dir) / f"{stem}.ipynb")
     if notebook is None:
         return None
-    summary = assignment.notebooks[stem]
-    return feedback.render_feedback(
-        notebook=notebook,
-        released=_load(released_notebook_path(assignment=assignment, stem=stem)),
-        results=(job.cells or {}).get(stem, {}),
-        test_ids=set(summary.get("tests", [])),
-    )
+    return {
+        "notebook": notebook,
+        "released": _load(released_notebook_path(assignment=assignment, stem=stem)),
+        "results": (job.cells or {}).get(stem, {}),
+        "test_ids": set(assignment.notebooks[stem].get("tests", [])),
+    }
+
+
+def feedback_document(*, job: GradingJob, stem: str) -> str | None:
+    """The inert HTML feedback for one notebook of a graded job, or None if there is none."""
+    inputs = _feedback_inputs(job=job, stem=stem)
+    return feedback.render_feedback(**inputs) if inputs is not None else None
+
+
+def feedback_fragments(*, job: GradingJob) -> list[tuple[str, str]]:
+    """(stem, inert HTML fragment) of each notebook's feedback, shown inline in the submission page."""
+    out = []
+    for stem in job.submission.assignment.notebooks:
+        inputs = _feedback_inputs(job=job, stem=stem)
+        if inputs is not None:
+            fragment = feedback.render_feedback_fragment(**inputs, stem=stem)
+            out.append((stem, mark_safe(fragment)))  # noqa: S308 - cleaned by nh3, math from KaTeX (feedback.py)
+    return out
 
 
 def item_deliverables(*, item: Any, group_id: int | None, user: Any) -> QuerySet[Deliverable]:

@@ -187,6 +187,7 @@ def _status_context(request: HttpRequest, submission) -> dict:
         "status": status,
         "staff": staff,
         "stems": list(submission.assignment.notebooks),
+        "feedback": selectors.feedback_fragments(job=job) if status and status.state == "graded" else [],
     }
 
 
