@@ -119,11 +119,23 @@ def item_grading(request: HttpRequest, slug: str) -> HttpResponse:
             "group": g,
             "deliverables": deliverables.get(g.pk, []),
             "grade": grades.get(g.pk),
-            "form": ItemGradeForm(prefix=f"g{g.pk}", rubric=rubric, max_points=float(item.points)),
+            "form": ItemGradeForm(
+                prefix=f"g{g.pk}",
+                rubric=rubric,
+                max_points=float(item.points),
+                initial=_grade_initial(grades.get(g.pk)),
+            ),
         }
         for g in groups
     ]
     return render(request, "homework/item_grading.html", {"item": item, "rows": rows, "rubric": rubric})
+
+
+def _grade_initial(grade: ManualGrade | None) -> dict | None:
+    """The saved grade as the form's initial values, so the staff see what they saved."""
+    if grade is None:
+        return None
+    return {**{f"c{k}": v for k, v in (grade.criteria or {}).items()}, "comment": grade.comment}
 
 
 @require_login

@@ -69,3 +69,27 @@ def test_the_assignment_page_shows_the_score_with_manual_points(client, graded, 
     client.force_login(pair[1])
     page = client.get(reverse("homework:assignment", args=["tiny"])).content.decode()
     assert "4.5 / 5" in page
+
+
+def test_item_grading_form_shows_the_saved_grade_and_the_group_sees_it(client, offering, pair, ta):
+    from courseweb.homework.models import RubricCriterion
+    from tests.factories import CourseworkItemFactory
+
+    item = CourseworkItemFactory(
+        offering=offering, slug="proposal", kind="project", category="project", points=20
+    )
+    c1 = RubricCriterion.objects.create(item=item, name="Question", max_points=10, position=1)
+    _, b, group = pair
+    client.force_login(ta)
+    prefix = f"g{group.pk}"
+    client.post(
+        reverse("homework:item_grade", args=["proposal", group.pk]),
+        {f"{prefix}-c{c1.pk}": "8", f"{prefix}-comment": COMMENT},
+    )
+    page = client.get(reverse("homework:item_grading", args=["proposal"])).content.decode()
+    field = page.split(f'name="{prefix}-c{c1.pk}"')[1].split(">")[0]
+    assert 'value="8' in field
+    assert f"{COMMENT}</textarea>" in page
+    client.force_login(b)
+    page = client.get(reverse("homework:item", args=["proposal"])).content.decode()
+    assert "8 / 20" in page and COMMENT in page
