@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import Http404
 
 from courseweb.access.groups import access_offering, access_staff_offering
-from courseweb.signups.models import Sheet, Signup, Slot
+from courseweb.signups.models import ACTIVE, Sheet, Signup, Slot, SwapRequest
 
 
 def access_sheet(user: Any, sheet_id: int) -> Sheet:
@@ -49,3 +50,36 @@ def access_sheet_staff(user: Any, sheet_id: int) -> Sheet:
     if sheet is None:
         raise Http404("No such sign-up sheet.")
     return sheet
+
+
+def access_signup_in_offering(user: Any, signup_id: int) -> Signup:
+    """Any active sign-up of the user's offering (the sheet shows them all), e.g. the place asked for a swap."""
+    offering = access_offering(user)
+    signup = (
+        Signup.objects.select_related("sheet", "group", "slot")
+        .filter(offering=offering, pk=signup_id, status__in=ACTIVE)
+        .first()
+    )
+    if signup is None:
+        raise Http404("No such sign-up.")
+    return signup
+
+
+def access_swap_request(user: Any, request_id: int) -> SwapRequest:
+    """A swap request made or received by a group the user belongs to (anyone else gets 404)."""
+    offering = access_offering(user)
+    request = (
+        SwapRequest.objects.select_related(
+            "sheet", "from_signup__group", "to_signup__group", "from_slot", "to_slot"
+        )
+        .filter(
+            Q(from_signup__group__memberships__user=user) | Q(to_signup__group__memberships__user=user),
+            sheet__offering=offering,
+            pk=request_id,
+        )
+        .distinct()
+        .first()
+    )
+    if request is None:
+        raise Http404("No such swap request.")
+    return request

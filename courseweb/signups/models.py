@@ -146,3 +146,50 @@ class Signup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} on {self.slot} ({self.status})"
+
+
+class SwapStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class SwapRequest(models.Model):
+    """Group A asks group B to exchange their confirmed places on one sheet; B accepts or declines.
+
+    The slots are recorded when the request is made: if either sign-up is dropped, moved or swapped meanwhile,
+    the request is cancelled (and an accept re-checks it under the slot locks).
+    """
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="swap_requests")
+    from_signup = models.ForeignKey(Signup, on_delete=models.CASCADE, related_name="swap_requests_made")
+    to_signup = models.ForeignKey(Signup, on_delete=models.CASCADE, related_name="swap_requests_received")
+    from_slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="+")
+    to_slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=SwapStatus.choices, default=SwapStatus.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True, help_text="why the request was cancelled")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A place has at most one open request at a time.
+            models.UniqueConstraint(
+                fields=["from_signup"], condition=Q(status="pending"), name="swap_one_open_request_per_place"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_signup=models.F("to_signup")), name="swap_two_different_places"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"swap {self.from_signup_id} ↔ {self.to_signup_id} ({self.status})"

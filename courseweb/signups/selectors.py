@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from courseweb.courses.models import Offering
 from courseweb.groups.models import Group, Membership
 
-from .models import ACTIVE, Sheet, SheetKind, Signup, SignupStatus, Slot
+from .models import ACTIVE, Sheet, SheetKind, Signup, SignupStatus, Slot, SwapRequest, SwapStatus
 from .services import sheet_state
 
 
@@ -150,3 +150,48 @@ def slot_get(*, offering: Offering, slot_id: int) -> Slot:
 
 def signup_get(*, offering: Offering, signup_id: int) -> Signup:
     return Signup.objects.select_related("sheet", "slot", "group").get(offering=offering, pk=signup_id)
+
+
+def swap_requests_open(
+    *, sheet: Sheet, group: Group | None, now: datetime | None = None
+) -> list[SwapRequest]:
+    """The group's open swap requests on this sheet, made or received, that could still be accepted.
+
+    A request whose places were dropped, moved or swapped since, or whose sheet no longer accepts changes, is
+    not listed (the services cancel such requests, and an accept re-checks under the slot locks).
+    """
+    now = now or timezone.now()
+    if group is None or sheet_state(sheet=sheet, now=now) != "open" or now > sheet.drop_deadline:
+        return []
+    return list(
+        SwapRequest.objects.filter(
+            Q(from_signup__group=group) | Q(to_signup__group=group),
+            sheet=sheet,
+            status=SwapStatus.PENDING,
+            from_signup__status=SignupStatus.CONFIRMED,
+            to_signup__status=SignupStatus.CONFIRMED,
+            from_signup__slot=F("from_slot"),
+            to_signup__slot=F("to_slot"),
+        )
+        .select_related("from_signup__group", "to_signup__group", "from_slot__session", "to_slot__session")
+        .order_by("created_at", "id")
+    )
+
+
+def signup_drop_preview(*, signup: Signup) -> dict[str, Any]:
+    """What dropping this sign-up would do: who takes the place, and how many other places are free."""
+    first_waiting = None
+    if signup.status == SignupStatus.CONFIRMED:
+        first_waiting = (
+            Signup.objects.filter(slot=signup.slot_id, status=SignupStatus.WAITLISTED)
+            .select_related("group")
+            .order_by("created_at", "id")
+            .first()
+        )
+    return {
+        "first_waiting": first_waiting,
+        "waitlist_position": waitlist_position(signup=signup),
+        "open_requests": SwapRequest.objects.filter(
+            Q(from_signup=signup) | Q(to_signup=signup), status=SwapStatus.PENDING
+        ).count(),
+    }

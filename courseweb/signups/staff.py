@@ -20,18 +20,15 @@ from courseweb.groups.models import AuditAction, Group
 from courseweb.groups.services import audit_record
 from courseweb.lectures.models import Session
 
-from .models import ACTIVE, Sheet, SheetKind, Signup, SignupStatus, Slot
+from .models import Sheet, SheetKind, Signup, SignupStatus, Slot
 from .services import (
-    ERROR_ALREADY_ON_SLOT,
-    ERROR_FULL,
     SignupError,
-    SignupFull,
-    free_places,
     lock_slot,
+    move_signup,
     place_group,
     promote_waitlist,
     release_signup,
-    scribing_sync,
+    swap_places,
 )
 
 DEFAULT_PRESENTATION_MINUTES = 30
@@ -175,45 +172,18 @@ def signup_staff_drop(*, staff: Any, signup: Signup) -> Signup:
         return release_signup(signup_id=signup.pk, actor=staff, by_staff=True)
 
 
-def _lock_pair(first_id: int, second_id: int) -> tuple[Slot, Slot]:
-    # Lock in id order so two staff moves in opposite directions cannot deadlock.
-    locked = {pk: lock_slot(pk) for pk in sorted({first_id, second_id})}
-    return locked[first_id], locked[second_id]
-
-
 def signup_move(*, staff: Any, signup: Signup, to_slot: Slot) -> Signup:
     """Move a sign-up to a free place on another slot of the same sheet; the old slot's waitlist moves up."""
     if to_slot.sheet_id != signup.sheet_id:
         raise SignupError(ERROR_OTHER_SHEET)
     with transaction.atomic():
-        source, target = _lock_pair(signup.slot_id, to_slot.pk)
-        signup = Signup.objects.select_for_update().select_related("group").get(pk=signup.pk)
-        if signup.status not in ACTIVE:
-            raise SignupError(ERROR_ACTIVE)
-        if source.pk == target.pk:
-            return signup
-        if target.signups.filter(group=signup.group_id, status__in=ACTIVE).exists():
-            raise SignupError(ERROR_ALREADY_ON_SLOT)
-        free = free_places(target)
-        if not free:
-            raise SignupFull(ERROR_FULL)
-        was_confirmed = signup.status == SignupStatus.CONFIRMED
-        signup.slot, signup.status, signup.place = target, SignupStatus.CONFIRMED, free[0]
-        signup.save(update_fields=["slot", "status", "place"])
-        audit_record(
-            offering=target.sheet.offering,
-            action=AuditAction.SIGNUP,
+        return move_signup(
+            signup_id=signup.pk,
+            from_slot_id=signup.slot_id,
+            to_slot_id=to_slot.pk,
             actor=staff,
-            group=signup.group,
-            message=f"{staff.name} (staff) moved “{signup.group.name}” from {source} to {target} "
-            f"on {target.sheet.title}.",
+            by_staff=True,
         )
-        if was_confirmed:
-            promote_waitlist(slot=source, actor=staff)
-        if target.sheet.kind == SheetKind.SCRIBING:
-            scribing_sync(session=source.session)
-            scribing_sync(session=target.session)
-    return signup
 
 
 def signup_swap(*, staff: Any, first: Signup, second: Signup) -> tuple[Signup, Signup]:
@@ -223,36 +193,7 @@ def signup_swap(*, staff: Any, first: Signup, second: Signup) -> tuple[Signup, S
     if first.slot_id == second.slot_id:
         raise SignupError(ERROR_SWAP_SAME_SLOT)
     with transaction.atomic():
-        slot_a, slot_b = _lock_pair(first.slot_id, second.slot_id)
-        a = Signup.objects.select_for_update().select_related("group").get(pk=first.pk)
-        b = Signup.objects.select_for_update().select_related("group").get(pk=second.pk)
-        if a.status != SignupStatus.CONFIRMED or b.status != SignupStatus.CONFIRMED:
-            raise SignupError(ERROR_SWAP_CONFIRMED)
-        if (
-            slot_b.signups.filter(group=a.group_id, status__in=ACTIVE).exclude(pk=b.pk).exists()
-            or slot_a.signups.filter(group=b.group_id, status__in=ACTIVE).exclude(pk=a.pk).exists()
-        ):
-            raise SignupError(ERROR_ALREADY_ON_SLOT)
-        place_a, place_b = a.place, b.place
-        # Free a's place first: the one-holder-per-place constraint is checked on every statement.
-        a.place = None
-        a.save(update_fields=["place"])
-        b.slot, b.place = slot_a, place_a
-        b.save(update_fields=["slot", "place"])
-        a.slot, a.place = slot_b, place_b
-        a.save(update_fields=["slot", "place"])
-        audit_record(
-            offering=slot_a.sheet.offering,
-            action=AuditAction.SIGNUP,
-            actor=staff,
-            group=a.group,
-            message=f"{staff.name} (staff) swapped “{a.group.name}” ({slot_a}) and “{b.group.name}” ({slot_b}) "
-            f"on {slot_a.sheet.title}.",
-        )
-        if slot_a.sheet.kind == SheetKind.SCRIBING:
-            scribing_sync(session=slot_a.session)
-            scribing_sync(session=slot_b.session)
-    return a, b
+        return swap_places(first_id=first.pk, second_id=second.pk, actor=staff, by_staff=True)
 
 
 def slot_capacity_set(*, staff: Any, slot: Slot, capacity: int) -> Slot:

@@ -64,7 +64,7 @@ def test_waitlist_then_drop_over_http(client):
     assert "waitlist #1" in client.get(f"/signups/{s.pk}/").content.decode()
     client.force_login(u1[0])
     mine = Signup.objects.get(group=g1)
-    client.post(f"/signups/signup/{mine.pk}/drop/")
+    client.post(f"/signups/signup/{mine.pk}/drop/", {"confirm": "yes"})
     assert Signup.objects.get(group=g2).status == SignupStatus.CONFIRMED
     # Nobody drops another group's sign-up.
     client.force_login(u1[0])
