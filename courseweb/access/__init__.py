@@ -63,11 +63,35 @@ def check_staff(user: Any, offering: Offering | None = None) -> None:
         raise PermissionDenied(ERROR_STAFF_ONLY)
 
 
+MSG_SESSION_EXPIRED = "Your session expired, so that was not saved. Log in and do it again."
+
+
+def login_redirect(request) -> Any:
+    """Send an anonymous visitor to log in. A GET comes back to its own URL; a form sent after the session expired
+    comes back to the page it was sent from (never to a POST-only URL, which would answer 405) and says so."""
+    if request.method in ("GET", "HEAD"):
+        return redirect_to_login(request.get_full_path())
+    from urllib.parse import urlparse
+
+    from django.contrib import messages
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    referer = request.META.get("HTTP_REFERER", "")
+    back = "/"
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parsed = urlparse(referer)
+        back = (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
+    messages.warning(request, MSG_SESSION_EXPIRED)
+    return redirect_to_login(back)
+
+
 def require_login(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return login_redirect(request)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -79,7 +103,7 @@ def require_staff(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return login_redirect(request)
         check_staff(request.user)
         return view(request, *args, **kwargs)
 

@@ -243,3 +243,31 @@ def test_discarding_the_kept_file_deletes_it(client, tiny, notebook, solo, hw_me
     )
     assert _quarantined(hw_media) == [] and not Submission.objects.exists()
     assert re.search(r"tiny\.ipynb was discarded", client.get(response["Location"]).content.decode())
+
+
+@pytest.mark.parametrize(
+    ("url_name", "args", "page_name", "page_args"),
+    [
+        ("homework:regrade", ["tiny"], "homework:staff", ["tiny"]),
+        ("groups:leave", [], "groups:index", []),
+    ],
+)
+def test_an_expired_post_to_a_post_only_endpoint_returns_to_its_page_and_explains(
+    client, tiny, ta, url_name, args, page_name, page_args
+):
+    page = reverse(page_name, args=page_args)
+    response = client.post(reverse(url_name, args=args), {}, HTTP_REFERER=f"http://testserver{page}")
+    next_url = _next(response)
+    assert next_url == page
+    assert "Your session expired, so that was not saved" in client.get(response["Location"]).content.decode()
+    _log_in(client, ta, next_url)
+    assert client.get(next_url).status_code == 200
+
+
+def test_an_expired_post_without_a_referer_returns_home_not_to_the_post_only_url(client, tiny, ta):
+    next_url = _next(client.post(reverse("homework:regrade", args=["tiny"]), {}))
+    assert next_url == "/"
+    other_site = client.post(
+        reverse("homework:regrade", args=["tiny"]), {}, HTTP_REFERER="https://elsewhere.example/phish/"
+    )
+    assert _next(other_site) == "/"
