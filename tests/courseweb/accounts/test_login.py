@@ -66,7 +66,7 @@ def test_five_wrong_passwords_then_the_right_one_is_refused_for_that_user_and_ad
     html = right.content.decode()
     assert 'role="alert"' in html
     assert "Too many failed log-in attempts" in html
-    assert "15 minutes" in html
+    assert "15 minutes" in html and "(Hong Kong time)" in html
 
 
 def test_email_and_username_spellings_share_one_counter(client, amy):

@@ -271,3 +271,16 @@ def test_an_expired_post_without_a_referer_returns_home_not_to_the_post_only_url
         reverse("homework:regrade", args=["tiny"]), {}, HTTP_REFERER="https://elsewhere.example/phish/"
     )
     assert _next(other_site) == "/"
+
+
+def test_an_expired_link_hand_in_is_explained_with_the_link_shown(client, offering, pair):
+    CourseworkItemFactory(offering=offering, slug="proposal", kind="project", category="project", points=20)
+    response = client.post(
+        reverse("homework:item", args=["proposal"]),
+        {"label": "code", "url": "https://github.com/example/replication"},
+        REMOTE_ADDR=ADDRESS,
+    )
+    assert _next(response) == reverse("homework:item", args=["proposal"])
+    page = client.get(response["Location"]).content.decode()
+    assert "was not handed in" in page and "https://github.com/example/replication" in page
+    assert not Deliverable.objects.exists()
