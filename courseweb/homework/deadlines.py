@@ -183,9 +183,16 @@ def deadlines_for(
     return out
 
 
-def course_deadline(*, item: CourseworkItem) -> EffectiveDeadline:
-    """The deadline as the course sets it (no extension): for course-wide views such as `/schedule.ics`."""
-    assignment = _assignment_of(item)
+_LOOK_UP: Any = object()
+
+
+def course_deadline(*, item: CourseworkItem, assignment: Assignment | None = _LOOK_UP) -> EffectiveDeadline:
+    """The deadline as the course sets it (no extension): for course-wide views such as `/schedule.ics`.
+
+    Pass `assignment` (the item's Assignment, or None for items without one) to spare the look-up.
+    """
+    if assignment is _LOOK_UP:
+        assignment = _assignment_of(item)
     base = policy.deadline_for(due_at=item.due_at, extension_due_at=None, **_rules(assignment))
     return EffectiveDeadline(
         due_at=base.due_at, cutoff_at=base.cutoff_at, policy=base.policy, late_percent=base.late_percent

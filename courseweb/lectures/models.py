@@ -89,3 +89,21 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CalendarToken(models.Model):
+    """A user's secret calendar URL (`/calendar/<token>.ics`): their own deadlines, readable without logging in.
+
+    The token is shown on the user's calendar page so it can be copied again; regenerating replaces it (the old
+    URL stops working) and revoking deletes it.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"calendar of {self.user}"

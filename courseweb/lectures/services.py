@@ -13,7 +13,7 @@ from django.core.files.base import File
 from django.db import transaction
 from django.db.models import Max
 
-from .models import Material, Session
+from .models import CalendarToken, Material, Session
 
 ERROR_NOT_THIS_SESSION = "That material belongs to another session."
 
@@ -122,3 +122,19 @@ def materials_sync(*, session: Session, specs: list[Any]) -> tuple[list[str], li
             material.delete()
             removed.append(f"session {session.number} material {material.title!r}")
     return created, updated, removed
+
+
+def calendar_token_regenerate(*, user: Any) -> CalendarToken:
+    """Give the user a new secret calendar URL; the previous one (if any) stops working at once."""
+    import secrets
+
+    token, _ = CalendarToken.objects.update_or_create(
+        user=user, defaults={"token": secrets.token_urlsafe(32), "last_used_at": None}
+    )
+    return token
+
+
+def calendar_token_revoke(*, user: Any) -> bool:
+    """Delete the user's secret calendar URL; returns whether there was one."""
+    deleted, _ = CalendarToken.objects.filter(user=user).delete()
+    return bool(deleted)

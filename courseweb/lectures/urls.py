@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_calendar
 
 urlpatterns = [
     path("schedule/", views.schedule, name="schedule"),
@@ -22,4 +22,8 @@ urlpatterns = [
         name="material_download",
     ),
     path("schedule.ics", views.schedule_ics, name="schedule_ics"),
+    path("calendar/", views_calendar.calendar_page, name="calendar_page"),
+    path("calendar/regenerate/", views_calendar.calendar_regenerate, name="calendar_regenerate"),
+    path("calendar/revoke/", views_calendar.calendar_revoke, name="calendar_revoke"),
+    path("calendar/<str:token>.ics", views_calendar.calendar_feed, name="calendar_feed"),
 ]
