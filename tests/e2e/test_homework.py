@@ -118,7 +118,7 @@ def test_ta_sees_the_gradebook_plot_and_downloads_the_csv(page, live_server, evi
     )
     assert axe_violations(page) == []
     with page.expect_download() as info:
-        page.get_by_role("link", name="Download CSV (Canvas format)").click()
+        page.get_by_role("link", name="Download CSV for Canvas").click()
     download = info.value
     rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
     assert rows[0][0] == "Student" and "Tiny homework (tiny)" in rows[0]
