@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
+
 from courseweb.courses.models import CourseworkItem, Enrollment, Offering, Role
 from courseweb.groups.models import Membership
 from courseweb.homework import policy
@@ -183,16 +185,17 @@ def grade_inputs_load(
     manual_cells: dict[int, dict[str, float]] = defaultdict(dict)
     item_grades: dict[tuple[int, str, int], float] = {}
     group_ids = {g for g, _ in groups.values()}
-    for g in ManualGrade.objects.filter(item_id__in=item_ids).values(
-        "submission_id", "item_id", "group_id", "user_id", "grade_id", "points"
-    ):
+    manual = ManualGrade.objects.filter(item_id__in=item_ids)
+    if ids is not None:  # only the grades of the students shown
+        manual = manual.filter(
+            Q(submission_id__in=sub_ids) | Q(group_id__in=group_ids) | Q(user_id__in=student_ids)
+        )
+    for g in manual.values("submission_id", "item_id", "group_id", "user_id", "grade_id", "points"):
         if g["submission_id"]:
-            if g["submission_id"] in sub_ids:
-                manual_cells[g["submission_id"]][g["grade_id"]] = g["points"]
+            manual_cells[g["submission_id"]][g["grade_id"]] = g["points"]
         elif g["group_id"]:
-            if g["group_id"] in group_ids:
-                item_grades[(g["item_id"], "group", g["group_id"])] = g["points"]
-        elif g["user_id"] in student_ids or ids is None:
+            item_grades[(g["item_id"], "group", g["group_id"])] = g["points"]
+        else:
             item_grades[(g["item_id"], "user", g["user_id"])] = g["points"]
     choices: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for c in (

@@ -146,7 +146,7 @@ def _class(offering, tiny, n: int) -> None:
         graded_submission(assignment=tiny, members=[user], score=i % 6, at=tiny.item.due_at - DAY)
 
 
-@pytest.mark.parametrize("view", ["gradebook:index", "gradebook:csv"])
+@pytest.mark.parametrize("view", ["gradebook:index", "gradebook:csv", "gradebook:details_csv"])
 def test_query_count_is_the_same_for_10_and_200_students(client, offering, tiny, ta, view):
     client.force_login(ta)
     counts = []
