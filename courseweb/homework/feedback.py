@@ -64,6 +64,8 @@ DATA_URL_RE = re.compile(r"^data:(image/(?:png|jpeg|gif));base64,(.*)$", re.DOTA
 LINK_RE = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 SMALL_NUMBER_RE = re.compile(r"^\d{1,4}%?$")
 HEADING_RE = re.compile(r"<(/?)h([1-6])>")
+# nh3 serialises every attribute value in double quotes (a quote inside is &quot;)
+IMG_RE = re.compile(r'<img((?:\s+[\w-]+="[^"]*")*)\s*/?>')
 
 STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;color:#1d2433;margin:0;padding:12px;background:#fff}
@@ -120,7 +122,16 @@ def clean_html(fragment: str) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    cleaned = IMG_RE.sub(_img_fixed, cleaned)
     return HEADING_RE.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 3, 6)}>", cleaned)
+
+
+def _img_fixed(match: re.Match[str]) -> str:
+    """An image whose source was refused goes away; one without a text alternative gets one."""
+    attrs = match.group(1)
+    if ' src="' not in attrs:
+        return ""
+    return match.group(0) if ' alt="' in attrs else f'<img alt="output image"{attrs}>'
 
 
 @dataclass

@@ -65,9 +65,9 @@ def test_student_uploads_and_watches_the_status_turn_to_graded(
     assert "passed" in page.locator("tr.test-row", has_text="test_means").inner_text()
     assert "failed" in page.locator("tr.test-row", has_text="test_scale").inner_text()
     assert "np.eye(3)" not in page.content()
-    frame = page.frame_locator("iframe.feedback-frame")
-    frame.locator("section.cell").first.wait_for()
-    assert "np.eye(3)" not in frame.locator("body").inner_text()
+    feedback = page.locator(".feedback-notebook").first  # inline in the page, no frame
+    feedback.locator("section.fb-cell").first.wait_for()
+    assert "np.eye(3)" not in feedback.inner_text()
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_feedback_outputs_run_nothing_in_the_site_origin(page, live_server, evil
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     login(page, live_server, solo.username, PASSWORD)
     page.goto(f"{live_server.url}/homework/submissions/{evil_job.submission_id}/")
-    frame = page.frame_locator("iframe.feedback-frame")
+    frame = page.locator(".feedback-notebook")  # inline in the page, no frame
     frame.locator("table").wait_for()
     assert frame.locator("td", has_text="0.42").count() == 1  # the HTML table renders
     assert axe_violations(page) == []

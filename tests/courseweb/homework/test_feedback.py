@@ -411,3 +411,10 @@ def test_submission_page_teaches_from_a_visible_test_and_hides_the_hidden_one(
     assert "AssertionError" in feedback and "hidden test" in feedback
     for hidden in ("HIDDEN-MESSAGE", "knn(21)"):
         assert hidden not in page
+
+
+def test_html_images_keep_a_text_alternative_and_refused_ones_disappear():
+    fragment = clean_html(
+        f'<img src="https://evil.example/x.png"><img src="x" onerror="a"><img src="data:image/png;base64,{PNG}">'
+    )
+    assert fragment == f'<img alt="output image" src="data:image/png;base64,{PNG}">'
