@@ -1,0 +1,338 @@
+"""The journeys' harness: one `make run`-style stack per journey module and a `Journey` that walks it in Chromium.
+
+The stack is what `make run` starts, in a throwaway COURSEWEB_VAR_DIR on a free port: SQLite and the filesystem
+broker, `manage.py runserver` and a real Celery worker (the grading sandbox included), with the journeys' course
+built by `seed.py` through the site's own services. Its logs are kept; when the module ends the stack stops and
+the web server's log is checked: no request was answered with HTTP 500.
+
+A `Journey` wraps one Chromium page at 1,280 px. Every page it lands on is checked with axe-core (no serious or
+critical violation) and, when it was reached with GET, reloaded in a 390 px phone page for the overflow check
+(`document.documentElement.scrollWidth <= innerWidth`). Journeys therefore read as user stories: `j.goto`,
+`j.click`, `j.submit`, `j.download`, `j.login_as`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import axe_violations
+from tests.e2e.journeys import seed
+
+REPO = Path(__file__).resolve().parents[3]
+PY = sys.executable
+WIDE = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+# The environment variables of the test run that must not leak into the stack (it has its own database and
+# broker, like `make run`).
+ISOLATED = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "CELERY_FS_BROKER_DIR",
+    "MEDIA_ROOT",
+    "STATIC_ROOT",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "PYTEST_XDIST_WORKER",
+    "PYTEST_CURRENT_TEST",
+    "COURSEWEB_BROKER_PER_XDIST",
+)
+# The page's width against the window's, and (to say what to fix) the elements that stick out the furthest,
+# leaving out those inside a box that scrolls or clips horizontally.
+OVERFLOW_JS = """() => {
+  const inner = window.innerWidth;
+  const clipped = (el) => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(p).overflowX)) return true;
+    }
+    return false;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (el.classList.length ? '.' + [...el.classList].join('.') : '');
+  const wide = [...document.body.querySelectorAll('*')]
+    .map((el) => [el, el.getBoundingClientRect().right])
+    .filter(([el, right]) => right > inner + 1 && !clipped(el))
+    .sort((a, b) => b[1] - a[1]).slice(0, 3)
+    .map(([el, right]) => `${name(el)} (right edge ${Math.round(right)} px)`);
+  return {scroll: document.documentElement.scrollWidth, inner, widest: wide};
+}"""
+SERVED_500 = re.compile(r'"[A-Z]+ [^"]*" 500 ')
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stack_env(var: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ISOLATED}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "courseweb.settings.dev",
+            "COURSEWEB_VAR_DIR": str(var),
+            "DATABASE_URL": f"sqlite:///{var / 'db.sqlite3'}",
+            "CELERY_BROKER_URL": "filesystem://",
+            "SITE_URL": f"http://127.0.0.1:{port}",
+            "PORT": str(port),
+            "PYTHONUNBUFFERED": "1",
+            "WORKER_HEARTBEAT_INTERVAL": "2",
+        }
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory) -> Path:
+    """One migrated, empty SQLite database per test session; each stack starts from a copy."""
+    var = tmp_path_factory.mktemp("journeys-template")
+    env = _stack_env(var, 0)
+    subprocess.run(
+        [PY, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, env=env, check=True, timeout=300
+    )
+    return var / "db.sqlite3"
+
+
+@dataclass
+class Stack:
+    url: str
+    var: Path
+    web_log: Path
+    worker_log: Path
+    procs: list[subprocess.Popen] = field(default_factory=list)
+
+    def manage(self, *args: str, timeout: float = 120) -> str:
+        """Run a management command against the stack's database (as the course staff would on the server)."""
+        port = self.url.rsplit(":", 1)[1]
+        out = subprocess.run(
+            [PY, "manage.py", *args],
+            cwd=REPO,
+            env=_stack_env(self.var, int(port)),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        )
+        return out.stdout
+
+    def served_500(self) -> list[str]:
+        text = self.web_log.read_text(errors="replace") if self.web_log.exists() else ""
+        return [line for line in text.splitlines() if SERVED_500.search(line)]
+
+
+def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM to the process group; whatever is left after a few seconds (a sandbox, a slow worker) is killed."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def _wait_healthy(url: str, procs: list[subprocess.Popen], logs: list[Path], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        for proc, log in zip(procs, logs, strict=True):
+            if proc.poll() is not None:
+                raise RuntimeError(f"{proc.args[:4]} exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=10) as response:
+                if response.status == 200:
+                    return
+        except Exception as exc:  # 503 while the worker starts, refused while the server starts
+            last = str(exc)
+        time.sleep(0.5)
+    raise RuntimeError(f"the stack at {url} did not become healthy in {timeout} s: {last}")
+
+
+@pytest.fixture(scope="module")
+def stack(migrated_db, request) -> Iterator[Stack]:
+    """The site and a real worker for this journey module, with the journeys' course; checked for 500s at the end."""
+    var = Path(tempfile.mkdtemp(prefix=f"journeys-{request.module.__name__.rsplit('.', 1)[-1]}-"))
+    port = _free_port()
+    env = _stack_env(var, port)
+    shutil.copyfile(migrated_db, var / "db.sqlite3")
+    s = Stack(url=f"http://127.0.0.1:{port}", var=var, web_log=var / "web.log", worker_log=var / "worker.log")
+    worker = [
+        PY, "-m", "celery", "-A", "courseweb", "worker", "-Q", "default,grading,gpu", "-c", "1",
+        "-n", f"journeys-{port}@%h", "--without-gossip", "--without-mingle", "-l", "INFO",
+    ]  # fmt: skip
+    try:
+        # The server and the worker start while the course is seeded (the worker grades the seeded upload).
+        s.procs.append(_spawn(worker, env, s.worker_log))
+        s.procs.append(
+            _spawn([PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env, s.web_log)
+        )
+        seeded = subprocess.run(
+            [PY, "-m", "tests.e2e.journeys.seed"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert seeded.returncode == 0, (
+            f"seeding the journeys' course failed:\n{seeded.stdout}\n{seeded.stderr}"
+        )
+        _wait_healthy(s.url, s.procs, [s.worker_log, s.web_log])
+        yield s
+    finally:
+        for proc in reversed(s.procs):
+            _stop(proc)
+    errors = s.served_500()
+    assert errors == [], f"the server answered HTTP 500 (log: {s.web_log}):\n" + "\n".join(errors)
+    if not os.environ.get("JOURNEYS_KEEP"):
+        shutil.rmtree(var, ignore_errors=True)
+
+
+class Journey:
+    """One person's walk through the site in Chromium at 1,280 px, checking every page on the way."""
+
+    def __init__(self, context, stack: Stack):
+        self.context = context
+        self.stack = stack
+        self.page = context.new_page()
+        self.page.set_viewport_size(WIDE)
+        self.page.set_default_timeout(30_000)
+        self.phone = None
+        self.user = ""
+        self.checked: set[tuple[str, str]] = set()
+        self.problems: list[str] = []  # axe and overflow findings, reported together when the journey ends
+        self.visited: list[str] = []
+        self._nav_method = "GET"
+
+        def on_request(req):
+            if req.is_navigation_request() and req.frame == self.page.main_frame:
+                self._nav_method = req.method
+
+        self.page.on("request", on_request)
+
+    # --- moving around ------------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return path if path.startswith("http") else f"{self.stack.url}{path}"
+
+    def goto(self, path: str):
+        response = self.page.goto(self.url(path))
+        assert response is not None and response.status < 400, (
+            f"GET {path}: HTTP {response and response.status}"
+        )
+        self.check()
+        return self.page
+
+    def click(self, locator, *, check: bool = True):
+        """Click something that loads a page (a link or a form's button) and check the page it lands on."""
+        locator.click()
+        self.page.wait_for_load_state("load")
+        if check:
+            self.check()
+        return self.page
+
+    def link(self, name: str, *, exact: bool = False):
+        return self.click(self.page.get_by_role("link", name=name, exact=exact).first)
+
+    def button(self, name: str, *, exact: bool = False, within=None):
+        scope = within if within is not None else self.page
+        return self.click(scope.get_by_role("button", name=name, exact=exact).first)
+
+    def download(self, locator) -> bytes:
+        with self.page.expect_download() as info:
+            locator.click()
+        return Path(info.value.path()).read_bytes()
+
+    def heading(self) -> str:
+        return self.page.get_by_role("heading", level=1).first.inner_text().strip()
+
+    def text(self) -> str:
+        return self.page.locator("main").inner_text() if self.page.locator("main").count() else ""
+
+    # --- people ---------------------------------------------------------------------------------------
+    def logout(self) -> None:
+        self.context.clear_cookies()
+        self.user = ""
+
+    def login_as(
+        self, username: str, *, identifier: str | None = None, password: str = seed.PASSWORD
+    ) -> None:
+        """Log in on the login page (with the username, or `identifier` such as the e-mail address)."""
+        self.logout()
+        self.goto("/accounts/login/")
+        self.fill_login(identifier or username, password)
+        self.button("Log in")
+        assert "/accounts/login/" not in self.page.url, f"{username} could not log in: {self.text()[:300]}"
+        self.user = username
+
+    def fill_login(self, identifier: str, password: str) -> None:
+        self.page.locator("input[name=username]").fill(identifier)
+        self.page.get_by_label("Password").fill(password)
+
+    # --- the checks on every page ------------------------------------------------------------------------
+    def check(self) -> None:
+        """axe-core on the page at 1,280 px; a GET page is also reloaded at 390 px for the overflow check."""
+        url = self.page.url
+        self.visited.append(url)
+        key = (
+            self.user,
+            url if self._nav_method == "GET" else f"{self._nav_method} {url} {len(self.visited)}",
+        )
+        if key in self.checked:
+            return
+        self.checked.add(key)
+        violations = axe_violations(self.page)
+        if violations:
+            self.problems.append(f"axe at 1,280 px on {url} as {self.user or 'anonymous'}: {violations}")
+        if self._nav_method == "GET":
+            self.check_phone(url)
+
+    def check_phone(self, url: str) -> None:
+        if self.phone is None:
+            self.phone = self.context.new_page()
+            self.phone.set_viewport_size(PHONE)
+            self.phone.set_default_timeout(30_000)
+        self.phone.goto(url)
+        widths = self.phone.evaluate(OVERFLOW_JS)
+        if widths["scroll"] > widths["inner"]:
+            self.problems.append(f"{url} overflows at 390 px as {self.user or 'anonymous'}: {widths}")
+
+    def close(self) -> None:
+        for pg in (self.page, self.phone):
+            if pg is not None:
+                pg.close()
+
+
+@pytest.fixture
+def journey(browser_context_factory, stack) -> Iterator[Journey]:
+    j = Journey(browser_context_factory, stack)
+    j.context.clear_cookies()
+    try:
+        yield j
+    finally:
+        j.close()
+        j.context.clear_cookies()
+    assert j.problems == [], "pages failed the axe or 390 px checks:\n" + "\n".join(j.problems)
