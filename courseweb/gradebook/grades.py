@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
@@ -281,6 +280,16 @@ def _deadline(*, inputs: GradeInputs, assignment: Assignment, user_id: int) -> p
     )
 
 
+def _adjust(*, original: float, fraction: float, max_score: float) -> float:
+    """Steps 3 and 4: the late penalty, then the cap at the item's maximum.
+
+    A peer adjustment factor, when the course adopts one, belongs between the two (after the penalty, before
+    the cap), as one more argument of this function.
+    """
+    points = policy.apply_penalty(score=original, fraction=fraction)
+    return min(points, max_score)
+
+
 def _homework_grade(
     *, inputs: GradeInputs, assignment: Assignment, user_id: int, sub: dict[str, Any], chosen: bool
 ) -> ItemGrade:
@@ -300,9 +309,7 @@ def _homework_grade(
     if auto is None:
         return ItemGrade(state=GradeState.GRADING, **base)
     original = auto + manual
-    points = policy.apply_penalty(score=original, fraction=fraction)  # step 3
-    # A peer adjustment factor, when the course adopts one, multiplies `points` here, before the cap.
-    points = min(points, max_score)  # step 4
+    points = _adjust(original=original, fraction=fraction, max_score=max_score)
     return ItemGrade(
         state=GradeState.GRADED,
         auto_points=auto,
@@ -356,7 +363,7 @@ def item_grade(
             state=GradeState.GRADED,
             manual_points=points,
             original=points,
-            score=min(points, max_score),
+            score=_adjust(original=points, fraction=0.0, max_score=max_score),
         )
     candidates = inputs.subs_by_user.get((user_id, assignment.pk), [])
     if not candidates:
@@ -373,10 +380,6 @@ def item_grade(
     return _homework_grade(
         inputs=inputs, assignment=assignment, user_id=user_id, sub=sub, chosen=sub["id"] == chosen_id
     )
-
-
-def counted_submission_id(*, inputs: GradeInputs, item: CourseworkItem, user_id: int) -> int | None:
-    return item_grade(inputs=inputs, item=item, user_id=user_id).submission_id
 
 
 def _best_n(cells: list[ItemGrade], n: int) -> tuple[float | None, float, set[int]]:
@@ -460,12 +463,3 @@ def _inputs_for_unenrolled(*, inputs: GradeInputs, submission: Submission) -> Gr
         ManualGrade.objects.filter(submission_id=submission.pk).values_list("grade_id", "points")
     )
     return inputs
-
-
-def deadline_of(*, inputs: GradeInputs, item: CourseworkItem, user_id: int) -> datetime | None:
-    assignment = inputs.assignments.get(item.pk)
-    return (
-        None
-        if assignment is None
-        else _deadline(inputs=inputs, assignment=assignment, user_id=user_id).due_at
-    )

@@ -18,10 +18,10 @@ from tests.courseweb.homework.conftest import (  # noqa: F401
     ta,
     tiny,
 )
-from tests.e2e.conftest import browser_context_factory, login, page  # noqa: F401
+from tests.e2e.conftest import login
 from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 OVERFLOW = """() => {
   const cards = [...document.querySelectorAll('figure.card')].map(f => {
