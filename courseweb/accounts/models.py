@@ -38,3 +38,36 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+
+class RoleChange(models.Model):
+    """One change of a person's role in an offering (enrolled, promoted, demoted): who, whom, from, to, when."""
+
+    offering = models.ForeignKey("courses.Offering", on_delete=models.CASCADE, related_name="role_changes")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_changes")
+    changed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="role_changes_made"
+    )
+    old_role = models.CharField(max_length=16, blank=True, help_text="empty: was not enrolled")
+    new_role = models.CharField(max_length=16)
+    via = models.CharField(max_length=40, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.old_role or '-'} -> {self.new_role} by {self.changed_by or self.via}"
+
+    def _label(self, role: str) -> str:
+        from courseweb.courses.models import Role
+
+        return dict(Role.choices).get(role, role) if role else "not enrolled"
+
+    @property
+    def old_label(self) -> str:
+        return self._label(self.old_role)
+
+    @property
+    def new_label(self) -> str:
+        return self._label(self.new_role)

@@ -22,3 +22,10 @@ def lockout_ends_at(*, request: HttpRequest, credentials: dict | None) -> dateti
     if not latest or cool_off is None:
         return None
     return max(latest) + cool_off
+
+
+def role_change_list(*, offering, limit: int = 200) -> list:
+    """The latest role changes in the offering, newest first (for the instructor's roster page)."""
+    from .models import RoleChange
+
+    return list(RoleChange.objects.filter(offering=offering).select_related("user", "changed_by")[:limit])

@@ -14,16 +14,22 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from courseweb.courses.models import Offering, Role
+from courseweb.access import is_instructor
+from courseweb.courses.models import Enrollment, Offering, Role
 from courseweb.courses.services import enrollment_set
 
-from .models import User
+from .models import RoleChange, User
 
 ROSTER_COLUMNS = ("email", "name", "student_number", "major", "department", "role")
 ERROR_ROSTER_NO_EMAIL_COLUMN = (
     "The roster needs an 'email' column (columns: email, name, student_number, major, department, role)."
 )
 ERROR_ROSTER_NOT_CSV = "The roster is not a readable CSV file (UTF-8 text with a header row)."
+ERROR_ROLE_GRANT = "line {line}: only the instructor can make someone {role}; this row was skipped (a TA's roster adds students)."
+ERROR_ROLE_STAFF_ROW = (
+    "line {line}: {email} is {role}; only the instructor can change a staff member's role or "
+    "details, so this row was skipped."
+)
 
 
 @dataclass
@@ -63,9 +69,38 @@ def invitation_send(*, user: User, site_url: str | None = None) -> None:
     )
 
 
-def roster_import(*, offering: Offering, csv_text: str, send_invitations: bool = True) -> RosterReport:
-    """Create or update accounts and enrollments from CSV; each row is applied on its own, errors are reported."""
+def can_change_roles(actor: User | None, offering: Offering) -> bool:
+    """The instructor (or a superuser, or the server's command line with no actor) grants and removes roles."""
+    return actor is None or is_instructor(actor, offering)
+
+
+def role_set(
+    *, user: User, offering: Offering, role: str, actor: User | None, via: str = ""
+) -> RoleChange | None:
+    """Enroll the user with this role and log the change (who, whom, from, to, when); None when nothing changed."""
+    old = Enrollment.objects.filter(user=user, offering=offering).values_list("role", flat=True).first() or ""
+    enrollment_set(user=user, offering=offering, role=role)
+    if old == role:
+        return None
+    return RoleChange.objects.create(
+        offering=offering, user=user, changed_by=actor, old_role=old, new_role=role, via=via
+    )
+
+
+def roster_import(
+    *,
+    offering: Offering,
+    csv_text: str,
+    send_invitations: bool = True,
+    actor: User | None = None,
+    via: str = "roster upload",
+) -> RosterReport:
+    """Create or update accounts and enrollments from CSV; each row is applied on its own, errors are reported.
+
+    `actor` is who uploads it (None: the server's command line, with the instructor's authority). Anyone but the
+    instructor adds students only: a row asking for a staff role, or touching a staff member, is refused."""
     report = RosterReport()
+    may_change_roles = can_change_roles(actor, offering)
     try:
         reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
         fieldnames = [f.strip().lower() for f in (reader.fieldnames or [])]
@@ -88,8 +123,24 @@ def roster_import(*, offering: Offering, csv_text: str, send_invitations: bool =
         if role not in roles:
             report.errors.append(f"line {line_no}: role {role!r} is not one of {', '.join(sorted(roles))}")
             continue
+        if not may_change_roles and role != Role.STUDENT:
+            report.errors.append(ERROR_ROLE_GRANT.format(line=line_no, role=dict(Role.choices)[role].lower()))
+            continue
         with transaction.atomic():
             user = User.objects.filter(email__iexact=email).first()
+            current = (
+                Enrollment.objects.filter(user=user, offering=offering).values_list("role", flat=True).first()
+                if user
+                else None
+            )
+            if not may_change_roles and (
+                current in (Role.TA, Role.INSTRUCTOR) or (user and user.is_superuser)
+            ):
+                who = {Role.TA: "a teaching assistant", Role.INSTRUCTOR: "an instructor"}.get(
+                    current, "a site administrator"
+                )
+                report.errors.append(ERROR_ROLE_STAFF_ROW.format(line=line_no, email=email, role=who))
+                continue
             fields = {
                 "display_name": row.get("name", ""),
                 "student_number": row.get("student_number", ""),
@@ -112,7 +163,7 @@ def roster_import(*, offering: Offering, csv_text: str, send_invitations: bool =
                     setattr(user, k, v)
                 user.save()
                 report.updated.append(email)
-            enrollment_set(user=user, offering=offering, role=role)
+            role_set(user=user, offering=offering, role=role, actor=actor, via=via)
     if send_invitations:
         for user in to_invite:
             transaction.on_commit(lambda u=user: invitation_send(user=u))

@@ -6,11 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from courseweb.access import require_login, require_staff
+from courseweb.access import is_instructor, require_login, require_staff
 from courseweb.courses.selectors import offering_current
 
 from .forms import LoginForm, RosterUploadForm, lockout_minutes, lockout_rule
-from .selectors import lockout_ends_at
+from .selectors import lockout_ends_at, role_change_list
 from .services import roster_import
 
 
@@ -53,6 +53,7 @@ def roster(request):
                 offering=offering,
                 csv_text=form.cleaned_data["roster"],
                 send_invitations=form.cleaned_data["send_invitations"],
+                actor=request.user,
             )
             if not report.errors:
                 messages.success(request, f"Roster imported ({report.summary()}).")
@@ -68,5 +69,11 @@ def roster(request):
             "form": form,
             "report": report,
             "enrollments": enrollment_list(offering=offering) if offering else [],
+            "role_changes": (
+                role_change_list(offering=offering)
+                if offering and is_instructor(request.user, offering)
+                else None
+            ),
+            "can_change_roles": bool(offering) and is_instructor(request.user, offering),
         },
     )
