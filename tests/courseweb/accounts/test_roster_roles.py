@@ -40,7 +40,7 @@ def _attack_csv(instructor, ta, student) -> str:
 
 
 def test_a_ta_upload_on_the_web_page_changes_no_role_and_adds_only_students(client, course):
-    offering, instructor, ta, student = course
+    _offering, instructor, ta, student = course
     client.force_login(ta)
     upload = SimpleUploadedFile("roster.csv", _attack_csv(instructor, ta, student).encode(), "text/csv")
     response = client.post("/accounts/roster/", {"roster": upload, "send_invitations": ""})
@@ -74,7 +74,7 @@ def test_the_service_refuses_staff_roles_to_a_ta_and_applies_the_rest(course):
 
 
 def test_the_command_as_a_ta_adds_students_only(course, tmp_path):
-    offering, instructor, ta, student = course
+    _offering, instructor, ta, student = course
     path = tmp_path / "roster.csv"
     path.write_text(_attack_csv(instructor, ta, student))
     call_command("import_roster", str(path), "--no-invite", "--by", ta.username)
@@ -83,7 +83,7 @@ def test_the_command_as_a_ta_adds_students_only(course, tmp_path):
 
 
 def test_the_instructor_changes_roles_and_every_change_is_logged_and_shown(client, course):
-    offering, instructor, ta, student = course
+    _offering, instructor, ta, student = course
     client.force_login(instructor)
     csv_text = (
         f"email,role\n{student.email},ta\n{ta.email},student\nsomeone@link.example.edu,student\n"
