@@ -38,13 +38,15 @@ class CellResult:
     traceback: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "score": self.score,
             "max_score": self.max_score,
             "status": self.status,
             "message": self.message,
-            "traceback": list(self.traceback),
         }
+        if self.traceback:  # only a failed or errored test has one
+            out["traceback"] = list(self.traceback)
+        return out
 
 
 @dataclass(frozen=True)
