@@ -58,6 +58,28 @@ def is_instructor(user: Any, offering: Offering | None = None) -> bool:
     return role_in(user, offering) == "instructor"
 
 
+ERROR_NOT_ENROLLED = "This page is for the students and staff enrolled in this course."
+
+
+def is_enrolled(user: Any, offering: Offering | None = None) -> bool:
+    """Enrolled in the offering in any role (student, TA, instructor), or a site superuser."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if offering is None:
+        from courseweb.courses.selectors import offering_current
+
+        offering = offering_current()
+    return role_in(user, offering) is not None
+
+
+def check_enrolled(user: Any, offering: Offering | None = None) -> None:
+    """Enrollment gates every read of a course's content; a logged-in outsider gets 403."""
+    if not is_enrolled(user, offering):
+        raise PermissionDenied(ERROR_NOT_ENROLLED)
+
+
 def check_staff(user: Any, offering: Offering | None = None) -> None:
     if not is_course_staff(user, offering):
         raise PermissionDenied(ERROR_STAFF_ONLY)

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils import timezone
 
-from courseweb.access import is_course_staff, role_in
+from courseweb.access import is_course_staff, is_enrolled, role_in
 
 ERROR_NOT_ENROLLED = "You are not enrolled in this course."
 ERROR_NOT_RELEASED = "This homework has not been released yet."
@@ -36,6 +36,12 @@ def _assignment(key: str) -> Any:
 
 def can_manage_homework(user: Any, offering: Any = None) -> bool:
     return is_course_staff(user, offering)
+
+
+def check_homework_reader(user: Any, offering: Any) -> None:
+    """The homework list (page and API) is for people enrolled in the offering."""
+    if offering is not None and not is_enrolled(user, offering):
+        raise PermissionDenied(ERROR_NOT_ENROLLED)
 
 
 def access_assignment(user: Any, key: str) -> Any:

@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from courseweb.access import require_login
-from courseweb.access.homework import access_assignment, access_submission
+from courseweb.access.homework import access_assignment, access_submission, check_homework_reader
 from courseweb.courses.selectors import offering_current
 
 from . import selectors
@@ -106,6 +106,7 @@ def submission_json(request: HttpRequest, submission: Any, *, duplicate: bool = 
 @token_required
 def api_assignments(request: HttpRequest) -> JsonResponse:
     offering = offering_current()
+    check_homework_reader(request.user, offering)
     rows = (
         selectors.assignment_list(offering=offering, user=request.user, include_unreleased=False)
         if offering

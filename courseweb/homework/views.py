@@ -20,6 +20,7 @@ from courseweb.access.homework import (
     access_job,
     access_submission,
     can_manage_homework,
+    check_homework_reader,
 )
 from courseweb.courses.selectors import offering_current
 from courseweb.groups.models import Membership
@@ -47,6 +48,7 @@ FEEDBACK_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sa
 @require_login
 def index(request: HttpRequest) -> HttpResponse:
     offering = offering_current()
+    check_homework_reader(request.user, offering)
     staff = can_manage_homework(request.user, offering)
     rows = (
         selectors.assignment_list(offering=offering, user=request.user, include_unreleased=staff)

@@ -27,12 +27,19 @@ from courseweb.homework.services.grading import job_create
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_DUPLICATE_WINDOW_S = 120
+# Jupyter's notebooks nest about 6 levels; outputs' JSON and metadata add a few. Deeper is refused before nbformat's
+# validator (recursive) sees it.
+MAX_JSON_DEPTH = 64
 
 ERR_EMPTY = "The upload is empty: choose your .ipynb file."
 ERR_TOO_LARGE = (
     "The notebook is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB. Clear large outputs and try again."
 )
 ERR_NOT_JSON = "This file is not a Jupyter notebook: it is not valid JSON ({detail})."
+ERR_TOO_DEEP = (
+    "This file is not a Jupyter notebook: its JSON is nested too deeply (more than {limit} levels of lists and "
+    "objects inside each other). Upload the notebook Jupyter saved."
+)
 ERR_NOT_NOTEBOOK = "This file is JSON but not a valid Jupyter notebook (nbformat 4): {detail}"
 ERR_WRONG_NOTEBOOK = "This assignment expects {expected}; you uploaded {name}."
 ERR_WRONG_ASSIGNMENT = (
@@ -77,11 +84,32 @@ def check_declared_length(*, length: int, slack: int = 64 * 1024) -> None:
         check_size(size=length - slack)
 
 
+def _json_depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether lists and objects nest deeper than `limit` (iterative: any depth is safe to measure)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
 def _parse(*, data: bytes) -> dict[str, Any]:
     try:
         raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SubmissionRejected(ERR_NOT_JSON.format(detail=str(exc)[:120])) from exc
+    except RecursionError as exc:  # the decoder's own limit, far deeper than MAX_JSON_DEPTH
+        raise SubmissionRejected(ERR_TOO_DEEP.format(limit=MAX_JSON_DEPTH)) from exc
+    if _json_depth_exceeds(raw, MAX_JSON_DEPTH):
+        raise SubmissionRejected(ERR_TOO_DEEP.format(limit=MAX_JSON_DEPTH))
     if not isinstance(raw, dict) or raw.get("nbformat") != 4:
         raise SubmissionRejected(ERR_NOT_NOTEBOOK.format(detail="the nbformat version is not 4"))
     try:
