@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from io import StringIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 
-from courseweb.core.demo import DEMO_SLUG, HKT, HOMEWORK_OPEN, HOMEWORK_PAST, demo_password
+from courseweb.core.demo import demo_password
 from courseweb.courses.models import CourseworkItem, Offering
 from courseweb.courses.selectors import offering_current
 from courseweb.groups.models import Membership
@@ -29,6 +30,10 @@ from courseweb.signups.selectors import paper_choices
 from courseweb.signups.services import free_places, sheet_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+HKT = ZoneInfo("Asia/Hong_Kong")
+DEMO_SLUG = "demo"  # the demo offering; its homework as the README describes
+PAST_HW, OPEN_HW = "hw3-causal-inference", "hw4-dml-hte"
 
 
 def _seed(settings, today: str) -> str:
@@ -62,7 +67,7 @@ def test_demo_is_live_at_any_date(client, settings, today):
     assert not Membership.objects.filter(offering=demo, user__username__in=["carol", "dan"]).exists()
 
     # Homework open: released, due in the future, and a submission is accepted now.
-    open_hw = Assignment.objects.select_related("item").get(offering=demo, key=HOMEWORK_OPEN[0])
+    open_hw = Assignment.objects.select_related("item").get(offering=demo, key=OPEN_HW)
     assert open_hw.item.released_at <= now < open_hw.item.due_at
     stem = sorted(open_hw.notebooks)[0]
     from courseweb.accounts.models import User
@@ -74,7 +79,7 @@ def test_demo_is_live_at_any_date(client, settings, today):
 
     # Homework past: closed now, and the demo group has a real graded result (the engine graded the reference
     # notebook: every auto-graded point, manual points still pending).
-    past_hw = Assignment.objects.select_related("item").get(offering=demo, key=HOMEWORK_PAST[0])
+    past_hw = Assignment.objects.select_related("item").get(offering=demo, key=PAST_HW)
     assert past_hw.item.due_at < now
     bob = User.objects.get(username="bob")
     assert owner_deadline(assignment=past_hw, group_id=None, user=carol).is_closed(at=now)

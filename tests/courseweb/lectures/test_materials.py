@@ -207,3 +207,15 @@ def test_session_page_links_its_published_notes(client, course):
     html = client.get("/schedule/1/").content.decode()
     assert 'href="/notes/s26/session-1/"' in html
     assert "No group has signed up to scribe this session yet." not in html
+
+
+def test_admin_pages_of_a_session_with_an_uploaded_material_work(client, course):
+    client.force_login(course["staff"])
+    _add(client, kind="slides", title="Deck", file=SimpleUploadedFile("deck.pdf", PDF))
+    material = Material.objects.get()
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get(f"/admin/lectures/session/{course['session'].pk}/change/")
+    assert page.status_code == 200
+    assert f'href="/schedule/1/materials/{material.pk}/download/"' in page.content.decode()
+    assert client.get(f"/admin/lectures/material/{material.pk}/change/").status_code == 200
