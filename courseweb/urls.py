@@ -1,7 +1,9 @@
-"""URL map: one include per app."""
+"""URL map: one include per app.
 
-from django.conf import settings
-from django.conf.urls.static import static
+No URL serves MEDIA_ROOT, in any settings module (not even `runserver` with DEBUG): stored files go out only
+through views that check access (`courseweb/core/files.py`).
+"""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -18,5 +20,3 @@ urlpatterns = [
     path("peer/", include("courseweb.peer.urls")),
     path("admin/", admin.site.urls),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

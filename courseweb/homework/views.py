@@ -22,6 +22,7 @@ from courseweb.access.homework import (
     can_manage_homework,
     check_homework_reader,
 )
+from courseweb.core.files import file_attachment
 from courseweb.courses.selectors import offering_current
 from courseweb.groups.models import Membership
 
@@ -147,7 +148,7 @@ def notebook_download(request: HttpRequest, key: str, stem: str) -> FileResponse
     path = selectors.released_notebook_path(assignment=assignment, stem=stem)
     if path is None:
         raise Http404("No such notebook.")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"{stem}.ipynb")
+    return file_attachment(path.open("rb"), filename=f"{stem}.ipynb")
 
 
 def submit(request: HttpRequest, key: str) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from courseweb.access import is_course_staff, require_login
 from courseweb.access.homework import access_item, access_item_staff
+from courseweb.core.files import file_attachment
 from courseweb.groups.models import Group, Membership
 
 from . import selectors, storage
@@ -92,10 +93,8 @@ def deliverable_download(request: HttpRequest, pk: int) -> FileResponse:
     ) or deliverable.submitted_by_id == request.user.pk
     if not owns:
         access_item_staff(request.user, item.slug)
-    return FileResponse(
-        storage.absolute(deliverable.storage_path).open("rb"),
-        as_attachment=True,
-        filename=deliverable.filename,
+    return file_attachment(
+        storage.absolute(deliverable.storage_path).open("rb"), filename=deliverable.filename
     )
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -17,6 +15,7 @@ from courseweb.access.lectures import (
     can_manage_materials,
     check_manage_materials,
 )
+from courseweb.core.files import file_pdf_inline_or_attachment
 from courseweb.courses.selectors import offering_current
 
 from .forms import MaterialForm
@@ -124,11 +123,7 @@ def material_download(request, number: int, material_id: int):
     except FileNotFoundError as exc:
         raise Http404("The file is missing from the server.") from exc
     name = material.filename or material.file.name.rsplit("/", 1)[-1]
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    is_pdf = content_type == "application/pdf"
-    response = FileResponse(handle, as_attachment=not is_pdf, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_pdf_inline_or_attachment(handle, filename=name)
 
 
 def schedule_ics(request):

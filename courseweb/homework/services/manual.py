@@ -1,6 +1,7 @@
 """Hand-ins that are not notebooks, manual grades with a rubric, and per-group extensions.
 
-Files are checked by size and by their first bytes (PDF, zip — which covers pptx/docx —, PNG, JPEG, GIF), stored
+Files are checked by size and by their first bytes (PDF, zip — which covers pptx/docx —, PNG, JPEG, GIF), which must
+match the type the file name claims (a `.html` starting with `%PDF-` is refused), stored
 content-addressed and read-only like notebooks; links must be http(s). Manual grades are bounded by the cell's
 points (notebook answers) or the rubric (whole items) and replace the previous grade of the same target.
 """
@@ -39,6 +40,22 @@ SIGNATURES = {
 ERR_FILE_TYPE = (
     "Only PDF, zip (also pptx/docx), PNG, JPEG or GIF files are accepted; {name} is none of these."
 )
+# What each accepted file name claims to be: its bytes must start like that (zip also covers Office files).
+CLAIMED_KINDS = {
+    ".pdf": "PDF",
+    ".zip": "zip",
+    ".pptx": "zip",
+    ".docx": "zip",
+    ".xlsx": "zip",
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".gif": "GIF",
+}
+ERR_FILE_MISMATCH = (
+    "{name} does not match its type: its name says {claimed}, but its content is {actual}. "
+    "Export it again, or give it the right extension ({extensions})."
+)
 ERR_FILE_SIZE = "{name} is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB."
 ERR_FILE_EMPTY = "The file is empty."
 ERR_LINK = "Links must start with http:// or https:// (e.g. your repository or slides)."
@@ -66,8 +83,19 @@ def deliverable_file_create(*, user: Any, item: Any, label: str, filename: str, 
         raise ValueError(ERR_FILE_EMPTY)
     if len(data) > limit:
         raise ValueError(ERR_FILE_SIZE.format(name=name, size_mb=len(data) / 2**20, limit_mb=limit / 2**20))
-    if not any(data.startswith(sig) for sig in SIGNATURES):
+    actual = next((kind for sig, kind in SIGNATURES.items() if data.startswith(sig)), None)
+    if actual is None:
         raise ValueError(ERR_FILE_TYPE.format(name=name))
+    claimed = CLAIMED_KINDS.get(PurePath(name).suffix.lower())
+    if claimed != actual:
+        raise ValueError(
+            ERR_FILE_MISMATCH.format(
+                name=name,
+                claimed=f"a {claimed} file" if claimed else "no accepted type",
+                actual=f"a {actual} file",
+                extensions=", ".join(sorted(CLAIMED_KINDS)),
+            )
+        )
     blob = storage.blob_store(data=data, kind="deliverables", suffix=PurePath(name).suffix.lower()[:10])
     try:
         with transaction.atomic():
