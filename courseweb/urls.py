@@ -18,5 +18,7 @@ urlpatterns = [
     path("homework/", include("courseweb.homework.urls")),
     path("gradebook/", include("courseweb.gradebook.urls")),
     path("peer/", include("courseweb.peer.urls")),
+    path("", include("courseweb.courses.urls")),
+    path("announcements/", include("courseweb.announcements.urls")),
     path("admin/", admin.site.urls),
 ]

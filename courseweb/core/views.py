@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from courseweb.access import require_staff, role_in
+from courseweb.announcements.selectors import announcement_list_unread
 from courseweb.courses.models import Role
 from courseweb.courses.selectors import deadline_list_upcoming, offering_current
 from courseweb.lectures.selectors import session_this_week
@@ -29,6 +30,8 @@ def home(request):
         listed = {e.item.pk for e in context["todo"]}
         # The to-do shows the student's own deadline for these items; the course-wide one would disagree.
         context["deadlines"] = [d for d in context["deadlines"] if d.coursework_id not in listed]
+    if offering and request.user.is_authenticated:
+        context["unread_announcements"] = announcement_list_unread(offering=offering, user=request.user)
     return render(request, "core/home.html", context)
 
 

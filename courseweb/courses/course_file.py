@@ -7,7 +7,7 @@ place in the file (e.g. ``sessions[3].date``) and nothing is applied when any pr
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +17,9 @@ import yaml
 BLOCKS = ("supervised", "deep", "rl", "agentic")
 KINDS = ("homework", "scribing", "replication", "project")
 MATERIAL_KINDS = ("slides", "notebook", "reading", "link")
+STAFF_ROLES = ("instructor", "ta", "tutor")
+LATE_PENALTIES = ("none", "percent_per_day", "zero")
+WEEKDAYS = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 
 
 class CourseFileError(ValueError):
@@ -75,6 +78,17 @@ class DeadlineSpec:
 
 
 @dataclass(frozen=True)
+class StaffSpec:
+    """A member of the course staff as the course page lists them (`staff[i]`)."""
+
+    name: str
+    role: str
+    email: str = ""
+    office: str = ""
+    office_hours: str = ""
+
+
+@dataclass(frozen=True)
 class CourseFile:
     version: str
     slug: str
@@ -93,6 +107,7 @@ class CourseFile:
     events: list[EventSpec] = field(default_factory=list)
     coursework: list[CourseworkSpec] = field(default_factory=list)
     deadlines: list[DeadlineSpec] = field(default_factory=list)
+    staff: list[StaffSpec] = field(default_factory=list)
 
 
 class _Reader:
@@ -187,6 +202,121 @@ def _materials(r: _Reader, raw: Any, where: str) -> tuple[MaterialSpec, ...]:
         if kind and title and url:
             out.append(MaterialSpec(kind, title, url))
     return tuple(out)
+
+
+def _staff(r: _Reader, data: dict) -> list[StaffSpec]:
+    """`staff:`: who teaches the course, with e-mail, office and office hours (all but name and role optional)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    out: list[StaffSpec] = []
+    for i, raw in enumerate(r.get(data, "staff", "", list, required=False, default=[])):
+        where = f"staff[{i}]"
+        name = r.get(raw, "name", where, str, default="").strip()
+        role = r.get(raw, "role", where, str, default="")
+        if role and role not in STAFF_ROLES:
+            r.fail(f"{where}.role", f"expected one of {', '.join(STAFF_ROLES)}, got {role!r}")
+        email = r.get(raw, "email", where, str, required=False, default="").strip()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                r.fail(f"{where}.email", f"expected an e-mail address, got {email!r}")
+        office = r.get(raw, "office", where, str, required=False, default="").strip()
+        hours = r.get(raw, "office_hours", where, str, required=False, default="").strip()
+        if name and role:
+            out.append(StaffSpec(name, role, email, office, hours))
+    return out
+
+
+def _number(r: _Reader, data: dict, key: str, where: str, *, low: float, high: float | None = None):
+    value = r.get(data, key, where, (int, float), required=False, default=None)
+    if value is None or isinstance(value, bool):
+        if isinstance(value, bool):
+            r.fail(f"{where}.{key}", f"expected a number, got {value!r}")
+        return None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        r.fail(f"{where}.{key}", f"must be {bound}, got {value!r}")
+        return None
+    return value
+
+
+def _course_rules(r: _Reader, rules: dict) -> dict[str, Any]:
+    """The course's rules that the course page states, checked and normalised (times as HH:MM).
+
+    buddy_evaluation (bool), homework_release_days and homework_due_days (days), homework_due_time (HH:MM),
+    late_policy {penalty, percent, cutoff_days}, language, computing [{name, note}], weights_confirmed (bool),
+    presentation_minutes.  Absent rules stay absent (the page leaves them out).
+    """
+    out: dict[str, Any] = {}
+    for key in ("buddy_evaluation", "weights_confirmed"):
+        value = r.get(rules, key, "rules", bool, required=False, default=None)
+        if value is not None:
+            out[key] = value
+    for key, low in (("homework_release_days", 1), ("homework_due_days", 1), ("presentation_minutes", 1)):
+        value = r.get(rules, key, "rules", int, required=False, default=None)
+        if value is not None:
+            if value < low:
+                r.fail(f"rules.{key}", f"must be at least {low}, got {value!r}")
+            out[key] = value
+    if isinstance(rules, dict) and rules.get("homework_due_time") is not None:
+        due_time = r.time(rules["homework_due_time"], "rules.homework_due_time")
+        if due_time is not None:
+            out["homework_due_time"] = due_time.strftime("%H:%M")
+    late = r.get(rules, "late_policy", "rules", dict, required=False, default=None)
+    if late is not None:
+        penalty = r.get(late, "penalty", "rules.late_policy", str, default="")
+        if penalty and penalty not in LATE_PENALTIES:
+            r.fail(
+                "rules.late_policy.penalty", f"expected one of {', '.join(LATE_PENALTIES)}, got {penalty!r}"
+            )
+        percent = _number(r, late, "percent", "rules.late_policy", low=0, high=100)
+        if penalty == "percent_per_day" and percent is None and "percent" not in late:
+            r.fail("rules.late_policy.percent", "is required when the penalty is percent_per_day")
+        cutoff = _number(r, late, "cutoff_days", "rules.late_policy", low=0)
+        out["late_policy"] = {"penalty": penalty, "percent": percent, "cutoff_days": cutoff}
+    language = r.get(rules, "language", "rules", str, required=False, default=None)
+    if language is not None:
+        if not language.strip():
+            r.fail("rules.language", "must not be empty")
+        out["language"] = language.strip()
+    computing = []
+    for i, raw in enumerate(r.get(rules, "computing", "rules", list, required=False, default=[])):
+        where = f"rules.computing[{i}]"
+        name = r.get(raw, "name", where, str, default="").strip()
+        note = r.get(raw, "note", where, str, required=False, default="").strip()
+        if isinstance(raw, dict) and "name" in raw and not name:
+            r.fail(f"{where}.name", "must not be empty")
+        if name:
+            computing.append({"name": name, "note": note})
+    if computing:
+        out["computing"] = computing
+    return out
+
+
+def _meeting(sessions: list[SessionSpec], tz: ZoneInfo, d_start, d_end, d_room: str) -> dict[str, str]:
+    """When and where the class usually meets, from the sessions (their weekdays, most common time and room)."""
+    from collections import Counter
+
+    if not sessions:
+        if d_start is None or d_end is None:
+            return {}
+        return {
+            "days": "",
+            "start": d_start.strftime("%H:%M"),
+            "end": d_end.strftime("%H:%M"),
+            "room": d_room,
+        }
+    local = [(s.starts_at.astimezone(tz), s.ends_at.astimezone(tz), s.room) for s in sessions]
+    weekdays = sorted({start.weekday() for start, _, _ in local})
+    names = [WEEKDAYS[d] for d in weekdays]
+    days = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    (start, end), _ = Counter((a.strftime("%H:%M"), b.strftime("%H:%M")) for a, b, _ in local).most_common(1)[
+        0
+    ]
+    room, _ = Counter(room for _, _, room in local).most_common(1)[0]
+    return {"days": days, "start": start, "end": end, "room": room}
 
 
 def course_file_parse(*, text: str, source: str = "<course file>") -> CourseFile:
@@ -298,6 +428,8 @@ def course_file_parse(*, text: str, source: str = "<course file>") -> CourseFile
             )
         )
 
+    staff = _staff(r, data)
+    page_rules = _course_rules(r, rules if isinstance(rules, dict) else {})
     reg_deadline = r.moment(deadline_raw, "rules.group_registration_deadline", tz) if deadline_raw else None
     group_max = r.get(rules, "group_size_max", "rules", int, required=False, default=2)
     hw_count = r.get(rules, "homework_count", "rules", int, required=False, default=5)
@@ -315,7 +447,12 @@ def course_file_parse(*, text: str, source: str = "<course file>") -> CourseFile
         timezone=tzname,
         current=bool(off.get("current", False)),
         description=str(off.get("description", "")),
-        rules={k: v for k, v in rules.items() if k != "category_weights"},
+        rules={
+            **{k: v for k, v in rules.items() if k != "category_weights"},
+            **page_rules,
+            "meeting": _meeting(sessions, tz, d_start, d_end, d_room),
+            "staff": [asdict(p) for p in staff],
+        },
         group_size_max=group_max,
         group_registration_deadline=reg_deadline,
         homework_count=hw_count,
@@ -324,6 +461,7 @@ def course_file_parse(*, text: str, source: str = "<course file>") -> CourseFile
         events=events,
         coursework=coursework,
         deadlines=deadlines,
+        staff=staff,
     )
 
 

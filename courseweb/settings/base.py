@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "courseweb.homework",
     "courseweb.gradebook",
     "courseweb.peer",
+    "courseweb.announcements",
     "axes",
 ]
 
