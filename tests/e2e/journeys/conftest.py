@@ -14,6 +14,7 @@ critical violation) and, when it was reached with GET, reloaded in a 390 px phon
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -190,6 +191,7 @@ def stack(migrated_db, request) -> Iterator[Stack]:
         s.procs.append(
             _spawn([PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env, s.web_log)
         )
+        started = time.perf_counter()
         seeded = subprocess.run(
             [PY, "-m", "tests.e2e.journeys.seed"],
             cwd=REPO,
@@ -201,7 +203,11 @@ def stack(migrated_db, request) -> Iterator[Stack]:
         assert seeded.returncode == 0, (
             f"seeding the journeys' course failed:\n{seeded.stdout}\n{seeded.stderr}"
         )
+        seeded_after = time.perf_counter() - started
         _wait_healthy(s.url, s.procs, [s.worker_log, s.web_log])
+        print(
+            f"stack {s.url}: seeded in {seeded_after:.1f} s, healthy in {time.perf_counter() - started:.1f} s"
+        )
         yield s
     finally:
         for proc in reversed(s.procs):
@@ -224,6 +230,7 @@ class Journey:
         self.phone = None
         self.user = ""
         self.checked: set[tuple[str, str]] = set()
+        self.spent = {"axe": 0.0, "390 px": 0.0}  # seconds, reported (never asserted) when the journey ends
         self.problems: list[str] = []  # axe and overflow findings, reported together when the journey ends
         self.visited: list[str] = []
         self._nav_method = "GET"
@@ -294,21 +301,27 @@ class Journey:
 
     # --- the checks on every page ------------------------------------------------------------------------
     def check(self) -> None:
-        """axe-core on the page at 1,280 px; a GET page is also reloaded at 390 px for the overflow check."""
+        """axe-core on the page at 1,280 px; a GET page is also reloaded at 390 px for the overflow check.
+
+        A page is checked again whenever what it shows changed (a new submission, a sign-up, an error message);
+        the same page showing the same text to the same person is checked once.
+        """
         url = self.page.url
         self.visited.append(url)
-        key = (
-            self.user,
-            url if self._nav_method == "GET" else f"{self._nav_method} {url} {len(self.visited)}",
-        )
+        shown = hashlib.sha256(self.page.evaluate("() => document.body.innerText").encode()).hexdigest()
+        key = (self.user, self._nav_method, url, shown)
         if key in self.checked:
             return
         self.checked.add(key)
+        started = time.perf_counter()
         violations = axe_violations(self.page)
+        self.spent["axe"] += time.perf_counter() - started
         if violations:
             self.problems.append(f"axe at 1,280 px on {url} as {self.user or 'anonymous'}: {violations}")
         if self._nav_method == "GET":
+            started = time.perf_counter()
             self.check_phone(url)
+            self.spent["390 px"] += time.perf_counter() - started
 
     def check_phone(self, url: str) -> None:
         if self.phone is None:
@@ -335,4 +348,5 @@ def journey(browser_context_factory, stack) -> Iterator[Journey]:
     finally:
         j.close()
         j.context.clear_cookies()
+        print(f"journey: {len(j.visited)} pages, {len(j.checked)} checked; seconds spent: {j.spent}")
     assert j.problems == [], "pages failed the axe or 390 px checks:\n" + "\n".join(j.problems)

@@ -7,9 +7,8 @@ from typing import Any
 
 from tests.courseweb.homework.notebooks import ANSWERS_RIGHT, student_notebook, to_bytes
 
-WRONG_MEANS = "def column_means(x):\n    return np.asarray(x, dtype=float).sum(axis=0)"
 WRONG_SCALE = "def scale(x, k):\n    return np.asarray(x, dtype=float) + k"
-VISIBLE_MESSAGE = "column_means([[1, 2], [3, 4]]) is wrong"  # the visible assertion's own message
+HIDDEN_PART = "np.eye(3)"  # in the hidden part of test_means: never shown to students
 
 
 def released_notebook(stack, key: str = "tiny") -> dict[str, Any]:
@@ -20,7 +19,9 @@ def released_notebook(stack, key: str = "tiny") -> dict[str, Any]:
 
 
 def wrong_notebook(stack) -> bytes:
-    return to_bytes(student_notebook(released_notebook(stack), {"means": WRONG_MEANS, "scale": WRONG_SCALE}))
+    """`column_means` left as released (it raises NotImplementedError, so the visible test errors) and a wrong
+    `scale`."""
+    return to_bytes(student_notebook(released_notebook(stack), {"scale": WRONG_SCALE}))
 
 
 def right_notebook(stack) -> bytes:

@@ -47,6 +47,10 @@ def main() -> dict:
 
     django.setup()
 
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)  # the stack's copy of the migrated database
+
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
 
