@@ -176,14 +176,29 @@ def demo_course_text(*, today: dt.date) -> str:
                 "The demo course of make run: its dates follow today, so every part of the site can be tried."
             ),
         },
+        "staff": [
+            {
+                "name": p.name,
+                "role": "instructor" if p.role == Role.INSTRUCTOR else "ta",
+                "office_hours": "By appointment" if p.role == Role.INSTRUCTOR else "",
+            }
+            for p in DEMO_PEOPLE
+            if p.role in (Role.INSTRUCTOR, Role.TA)
+        ],
         "rules": {
             "group_size_max": 2,
             "group_registration_deadline": stamp(REGISTRATION_CLOSES, "23:59"),
+            "buddy_evaluation": True,
+            "homework_release_days": 7,
             "homework_count": 5,
             "homework_due_days": 14,
             "homework_due_time": "09:30",
+            "late_policy": {"penalty": "percent_per_day", "percent": 10, "cutoff_days": 7},
             "presentation_minutes": 30,
+            "language": "Python",
+            "computing": [{"name": "The grading sandbox", "note": "runs the course's Python environment"}],
             "category_weights": {"homework": 30, "scribing": 15, "replication": 25, "project": 30},
+            "weights_confirmed": False,
         },
         "session_defaults": {"start": "09:30", "end": "12:15", "room": "CYT 209A"},
         "sessions": sessions,

@@ -120,3 +120,16 @@ def test_a_rejected_file_changes_nothing_on_the_course_page(client, tmp_path):
         call_command("load_course", str(bad), stdout=StringIO())
     text = _text(client.get(reverse("course")).content.decode())
     assert "done in Python" in text and "Julia" not in text
+
+
+def test_the_demo_course_file_states_the_same_rules():
+    import datetime as dt
+
+    from courseweb.core.demo import demo_course_text
+
+    course = course_file_parse(text=demo_course_text(today=dt.date(2026, 12, 6)), source="demo")
+    rules = course.rules
+    assert rules["meeting"]["start"] == "09:30" and rules["meeting"]["room"] == "CYT 209A"
+    assert {p.role for p in course.staff} == {"instructor", "ta"}
+    assert rules["buddy_evaluation"] is True and rules["language"] == "Python"
+    assert rules["late_policy"]["penalty"] == "percent_per_day" and rules["weights_confirmed"] is False
