@@ -66,14 +66,27 @@ def index(request: HttpRequest) -> HttpResponse:
         if offering
         else {}
     )
-    for row in rows:
+    grades = _counted_grades(offering=offering, user=request.user, rows=rows)
+    for row, grade in zip(rows, grades, strict=True):
         row["deadline"] = own[(row["assignment"].item_id, request.user.pk)]
+        row["grade"] = grade
     context = {
         "rows": rows,
         "handins": [{"item": i, "deadline": own[(i.pk, request.user.pk)]} for i in handins],
         "staff": staff,
     }
     return render(request, "homework/index.html", context)
+
+
+def _counted_grades(*, offering, user, rows: list[dict]) -> list:
+    """The grade of each listed homework from the grade pipeline (the submission that counts)."""
+    from courseweb.gradebook.grades import grade_inputs_load, item_grade
+
+    if not rows:
+        return []
+    items = [r["assignment"].item for r in rows]
+    inputs = grade_inputs_load(offering=offering, items=items, users=[user])
+    return [item_grade(inputs=inputs, item=item, user_id=user.pk) for item in items]
 
 
 def _assignment_context(request: HttpRequest, assignment, form: NotebookUploadForm) -> dict:

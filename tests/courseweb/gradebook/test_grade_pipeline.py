@@ -76,6 +76,8 @@ def test_one_pipeline_late_penalty_manual_points_cap_and_choice_agree_everywhere
     client.force_login(solo)
     assert ">4.5</a>" in client.get(reverse("gradebook:index")).content.decode()
     assert "Score: 4.5 / 5" in client.get(reverse("homework:submission", args=[late.pk])).content.decode()
+    assert "4.5 / 5" in client.get(reverse("homework:index")).content.decode()
+    assert "4.5 / 5" in client.get(reverse("homework:assignment", args=["tiny"])).content.decode()
     # the deadline comes from the deadline rule: an extension removes the penalty everywhere
     Extension.objects.create(item=tiny.item, user=solo, due_at=due + DAY)
     cell = _row(tiny.offering, solo).cells[tiny.item_id]
