@@ -141,7 +141,7 @@ def test_no_page_shows_an_old_course_rule_after_the_course_file_changes(client, 
     assert "Wednesdays 08:05–10:50" in client.get(reverse("schedule")).content.decode()
 
     _load(tmp_path, SECOND)
-    fill = {"number": 1, "pk": announcement.pk}
+    fill = {"number": 1, "pk": announcement.pk, "season": offering.slug}
     urls = _urls(fill)
     assert {"/course/", "/", "/schedule/", "/schedule/1/", "/announcements/"} <= set(urls)
     for user in (student, ta):
