@@ -21,6 +21,8 @@ def _schedule(sender, **_kwargs) -> None:
     sender.add_periodic_task(
         600.0, sender.signature("homework.quarantine_purge"), name="homework-quarantine-purge"
     )
+    # Buddy evaluations: open each group's at its own deadline and remind those who owe one (courseweb/peer).
+    sender.add_periodic_task(600.0, sender.signature("peer.open_and_remind"), name="peer-open-and-remind")
 
 
 def _beat(**_kwargs) -> None:

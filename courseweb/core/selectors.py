@@ -22,6 +22,7 @@ class TodoEntry:
     deadline: EffectiveDeadline
     late: bool  # past the user's due time, still accepted until the cut-off
     handed_in: bool
+    label: str = ""  # shown instead of the item's title (a buddy evaluation of the item)
 
 
 def todo_list(*, offering: Offering, user: Any, now: datetime) -> list[TodoEntry]:
@@ -65,5 +66,26 @@ def todo_list(*, offering: Offering, user: Any, now: datetime) -> list[TodoEntry
                 item=item, url=url, deadline=deadline, late=deadline.is_late(at=now), handed_in=handed_in
             )
         )
+    entries += _peer_entries(offering=offering, user=user, now=now)
     entries.sort(key=lambda e: (e.deadline.due_at is None, e.deadline.due_at or now, e.item.title))
     return entries
+
+
+def _peer_entries(*, offering: Offering, user: Any, now: datetime) -> list[TodoEntry]:
+    """Open buddy evaluations the user has not answered yet, due when their window closes."""
+    from courseweb.peer.selectors import owed_evaluations
+
+    return [
+        TodoEntry(
+            item=e.item,
+            url=reverse("peer:evaluate", args=[e.pk]),
+            deadline=EffectiveDeadline(
+                due_at=e.closes_at, cutoff_at=e.closes_at, policy="", late_percent=0.0
+            ),
+            late=False,
+            handed_in=False,
+            label=f"Buddy evaluation: {e.item.title}",
+        )
+        for e, answered in owed_evaluations(offering=offering, user=user, now=now)
+        if not answered
+    ]
