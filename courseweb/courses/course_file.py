@@ -242,12 +242,39 @@ def _number(r: _Reader, data: dict, key: str, where: str, *, low: float, high: f
     return value
 
 
+def _peer_rules(r: _Reader, peer: dict) -> dict[str, Any]:
+    """rules.peer_evaluation: window_days (how long each evaluation stays open), factor_min and factor_max (the
+    adjustment factor's floor and cap), dead_band [low, high) (factors inside count as 1.0)."""
+    where = "rules.peer_evaluation"
+    out: dict[str, Any] = {}
+    window = _number(r, peer, "window_days", where, low=1, high=60)
+    low = _number(r, peer, "factor_min", where, low=0, high=1)
+    high = _number(r, peer, "factor_max", where, low=1, high=2)
+    for key, value in (("window_days", window), ("factor_min", low), ("factor_max", high)):
+        if value is not None:
+            out[key] = value
+    band = peer.get("dead_band")
+    if band is not None:
+        ok = (
+            isinstance(band, list)
+            and len(band) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in band)
+            and band[0] <= 1 <= band[1]
+        )
+        if not ok:
+            r.fail(f"{where}.dead_band", f"expected [low, high] around 1, got {band!r}")
+        else:
+            out["dead_band"] = [float(band[0]), float(band[1])]
+    return out
+
+
 def _course_rules(r: _Reader, rules: dict) -> dict[str, Any]:
     """The course's rules that the course page states, checked and normalised (times as HH:MM).
 
     buddy_evaluation (bool), homework_release_days and homework_due_days (days), homework_due_time (HH:MM),
     late_policy {penalty, percent, cutoff_days}, language, computing [{name, note}], weights_confirmed (bool),
-    presentation_minutes.  Absent rules stay absent (the page leaves them out).
+    presentation_minutes, peer_evaluation {window_days, factor_min, factor_max, dead_band}.  Absent rules stay
+    absent (the page leaves them out).
     """
     out: dict[str, Any] = {}
     for key in ("buddy_evaluation", "weights_confirmed"):
@@ -276,6 +303,9 @@ def _course_rules(r: _Reader, rules: dict) -> dict[str, Any]:
             r.fail("rules.late_policy.percent", "is required when the penalty is percent_per_day")
         cutoff = _number(r, late, "cutoff_days", "rules.late_policy", low=0)
         out["late_policy"] = {"penalty": penalty, "percent": percent, "cutoff_days": cutoff}
+    peer = r.get(rules, "peer_evaluation", "rules", dict, required=False, default=None)
+    if peer is not None:
+        out["peer_evaluation"] = _peer_rules(r, peer)
     language = r.get(rules, "language", "rules", str, required=False, default=None)
     if language is not None:
         if not language.strip():
