@@ -79,8 +79,8 @@ def test_move_here_from_the_sheet(client):
     client.post(f"/signups/slot/{one.pk}/signup/")
     mine = Signup.objects.get(group=g1)
     board = client.get(f"/signups/{s.pk}/").content.decode()
-    assert "Move your group to session 3" in _row(board, three)
-    assert "Move your group to session" not in _row(board, two)  # full: no move button
+    assert "Move here: session 3" in _row(board, three)
+    assert "Move here: session" not in _row(board, two)  # full: no move button
     done = client.post(f"/signups/signup/{mine.pk}/move/", {"to_slot": three.pk}, follow=True)
     assert "your group moved from Session 1 to Session 3" in done.content.decode()
     assert Signup.objects.get(pk=mine.pk).slot_id == three.pk
@@ -103,7 +103,7 @@ def test_swap_request_is_shown_to_the_other_group_and_accepted(client):
     client.post(f"/signups/slot/{one.pk}/signup/")
     a, b = Signup.objects.get(group=g1), Signup.objects.get(group=g2)
     board = client.get(f"/signups/{s.pk}/").content.decode()
-    assert "Ask Lasso to swap this place for yours" in _row(board, two)
+    assert "Ask to swap with Lasso" in _row(board, two)
     asked = client.post(f"/signups/signup/{a.pk}/swap/", {"with": b.pk}, follow=True).content.decode()
     assert "Asked “Lasso” to swap" in asked and "waiting for their answer" in asked
     request = SwapRequest.objects.get()
