@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import heartbeat_sent, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseweb.settings.dev")
@@ -20,6 +21,14 @@ app.autodiscover_tasks(["courseweb.homework"], related_name="quarantine")
 def _schedule(sender, **_kwargs) -> None:
     sender.add_periodic_task(
         600.0, sender.signature("homework.quarantine_purge"), name="homework-quarantine-purge"
+    )
+    # Deadline reminders (48 h and 6 h before; each sent at most once, see courseweb/notifications/reminders.py)
+    # and the staff's digest of ungraded work at 09:00 Hong Kong time (01:00 UTC).
+    sender.add_periodic_task(
+        900.0, sender.signature("notifications.reminders"), name="notifications-deadline-reminders"
+    )
+    sender.add_periodic_task(
+        crontab(hour=1, minute=0), sender.signature("notifications.digest"), name="notifications-staff-digest"
     )
     # Buddy evaluations: open each group's at its own deadline and remind those who owe one (courseweb/peer).
     sender.add_periodic_task(600.0, sender.signature("peer.open_and_remind"), name="peer-open-and-remind")

@@ -20,5 +20,6 @@ urlpatterns = [
     path("peer/", include("courseweb.peer.urls")),
     path("", include("courseweb.courses.urls")),
     path("announcements/", include("courseweb.announcements.urls")),
+    path("notifications/", include("courseweb.notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,13 +6,8 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from courseweb.access import is_instructor
 from courseweb.courses.models import Enrollment, Offering, Role
@@ -51,21 +46,18 @@ def _unique_username(email: str) -> str:
     return candidate
 
 
-def invitation_send(*, user: User, site_url: str | None = None) -> None:
-    """E-mail a set-password link (Django's password-reset token, valid PASSWORD_RESET_TIMEOUT)."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    link = (site_url or settings.SITE_URL).rstrip("/") + reverse(
-        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
-    )
-    send_mail(
-        subject="Your DOTE 6635 course site account",
-        message=(
-            f"Hello {user.name},\n\nAn account was created for you on the DOTE 6635 course site.\n"
-            f"Your username is {user.username}. Choose a password here:\n\n{link}\n"
-        ),
-        from_email=None,
-        recipient_list=[user.email],
+def invitation_send(*, user: User) -> None:
+    """E-mail a set-password link (Django's password-reset token, valid PASSWORD_RESET_TIMEOUT), through the
+    notifications service: the link is made when the e-mail is sent and never stored."""
+    from courseweb.notifications.models import Kind
+    from courseweb.notifications.services import notify
+
+    notify(
+        users=[user],
+        kind=Kind.ACCOUNT,
+        title="Your DOTE 6635 course site account",
+        body="An account was created for you on the DOTE 6635 course site.",
+        url=reverse("login"),
     )
 
 
@@ -166,5 +158,5 @@ def roster_import(
             role_set(user=user, offering=offering, role=role, actor=actor, via=via)
     if send_invitations:
         for user in to_invite:
-            transaction.on_commit(lambda u=user: invitation_send(user=u))
+            invitation_send(user=user)
     return report

@@ -39,7 +39,13 @@ def lockout(request: HttpRequest, original_response=None, credentials: dict | No
 
 @require_login
 def profile(request):
-    return render(request, "accounts/profile.html", {})
+    from courseweb.notifications.forms import PreferencesForm
+    from courseweb.notifications.selectors import preferences_for
+
+    current = {kind: delivery for kind, _label, delivery in preferences_for(user=request.user)}
+    return render(
+        request, "accounts/profile.html", {"notification_form": PreferencesForm(initial_choices=current)}
+    )
 
 
 @require_staff

@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -189,25 +187,28 @@ def group_invite(*, group: Group, inviter: Any, invitee: Any, now: datetime | No
             subject=invitee,
             message=f"{inviter.name} invited {invitee.name} to “{group.name}”.",
         )
-        transaction.on_commit(lambda: _invitation_mail(invitation))
+        _invitation_notify(invitation)
     return invitation
 
 
-def _invitation_mail(invitation: Invitation) -> None:
-    """Tell the invitee by e-mail; the answer is given on the site (accepting is consent)."""
-    group, invitee = invitation.group, invitation.invitee
-    link = settings.SITE_URL.rstrip("/") + reverse("groups:index")
+def _invitation_notify(invitation: Invitation) -> None:
+    """Tell the invitee (on the site, and by e-mail after commit per their preference); the answer is given on
+    the site (accepting is consent)."""
+    from courseweb.notifications.models import Kind
+    from courseweb.notifications.services import notify
+
+    group = invitation.group
     deadline = group.offering.group_registration_deadline
     until = f" before {timezone.localtime(deadline):%a %d %b %Y, %H:%M} (Hong Kong time)" if deadline else ""
-    send_mail(
-        subject=f"{group.offering.code}: {invitation.invited_by.name} invited you to a group",
-        message=(
-            f"Hello {invitee.name},\n\n{invitation.invited_by.name} invited you to join the group "
-            f"“{group.name}” in {group.offering.code}. Accept or decline{until} here:\n\n{link}\n"
+    notify(
+        users=[invitation.invitee],
+        kind=Kind.INVITATION,
+        title=f"{group.offering.code}: {invitation.invited_by.name} invited you to a group",
+        body=(
+            f"{invitation.invited_by.name} invited you to join the group “{group.name}” in "
+            f"{group.offering.code}. Accept or decline{until} on your group page."
         ),
-        from_email=None,
-        recipient_list=[invitee.email],
-        fail_silently=True,
+        url=reverse("groups:index"),
     )
 
 

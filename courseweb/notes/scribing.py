@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from courseweb.groups.models import Group
 from courseweb.lectures.models import Session
+from courseweb.notifications.events import note_reviewed
 from lecture_notes.markdown_notes import RenderedNote, render_markdown
 from lecture_notes.texconvert import tex_to_markdown
 
@@ -132,9 +133,11 @@ def note_request_changes(*, note: ScribedNote, author, body: str) -> NoteEvent:
     note.status = NoteStatus.CHANGES_REQUESTED
     note.save(update_fields=["status", "updated_at"])
     latest = note.versions.order_by("-number").first()
-    return NoteEvent.objects.create(
+    event = NoteEvent.objects.create(
         note=note, version=latest, kind=NoteEventKind.CHANGES_REQUESTED, author=author, body=body
     )
+    note_reviewed(note=note, published=False, body=body)
+    return event
 
 
 @transaction.atomic
@@ -152,6 +155,7 @@ def note_publish(*, note: ScribedNote, author, body: str = "") -> ScribedNote:
         note=note, version=latest, kind=NoteEventKind.PUBLISHED, author=author, body=body
     )
     book_sync_scribed(offering=note.offering)
+    note_reviewed(note=note, published=True, body=body)
     return note
 
 

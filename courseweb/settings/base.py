@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "courseweb.gradebook",
     "courseweb.peer",
     "courseweb.announcements",
+    "courseweb.notifications",
     "axes",
 ]
 
@@ -180,6 +181,16 @@ COURSE_FILE = Path(
 )
 ASSIGNMENTS_DIR = Path(env.str("ASSIGNMENTS_DIR", default=str(BASE_DIR / "assignments")))
 NODE_BIN = env.str("NODE_BIN", default="node")
+
+# GPU grading (gpu_runner).  GPU_NODES: how many machines run a worker on the `gpu` queue (deploy/README.md);
+# 0 (the default) means none, and `requires_gpu` homework follows its `gpu_fallback` (CPU queue, or wait).
+# Read by the web and every worker: `courseweb.homework.services.grading.grading_route`.
+GPU_NODES = env.int("GPU_NODES", default=0)
+GPU_SLOTS_PER_GPU = env.int("GPU_SLOTS_PER_GPU", default=1)  # grading runs one GPU takes at once
+GPU_MEMORY_BUDGET_MB = env.int("GPU_MEMORY_BUDGET_MB", default=0)  # per GPU; 0: the GPU's total memory
+GPU_LEASE_DIR = Path(env.str("GPU_LEASE_DIR", default=str(VAR_DIR / "gpu-leases")))
+GPU_LEASE_WAIT_S = env.float("GPU_LEASE_WAIT_S", default=300)
+GPU_DEV_DIR = Path(env.str("GPU_DEV_DIR", default="/dev"))  # where the GPUs' device nodes are (tests: fakes)
 
 LOGGING = {
     "version": 1,

@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -218,7 +216,7 @@ def promote_waitlist(*, slot: Slot, actor: Any = None) -> list[Signup]:
         signup.status, signup.place, signup.confirmed_at = SignupStatus.CONFIRMED, place, now
         signup.save(update_fields=["status", "place", "confirmed_at"])
         promoted.append(signup)
-        transaction.on_commit(lambda signup=signup: _promotion_mail(signup))
+        _promotion_notify(signup)
         audit_record(
             offering=slot.sheet.offering,
             action=AuditAction.SIGNUP,
@@ -232,22 +230,39 @@ def promote_waitlist(*, slot: Slot, actor: Any = None) -> list[Signup]:
     return promoted
 
 
-def _promotion_mail(signup: Signup) -> None:
-    """Tell the members of a promoted group that they now hold a place."""
+def _members(group: Any) -> list[Any]:
+    return [m.user for m in group.memberships.select_related("user")]
+
+
+def _promotion_notify(signup: Signup) -> None:
+    """Tell the members of a promoted group that they now hold a place (after commit, per their preferences)."""
+    from courseweb.notifications.models import Kind
+    from courseweb.notifications.services import notify
+
     slot, group = signup.slot, signup.group
-    emails = [m.user.email for m in group.memberships.select_related("user") if m.user.email]
-    if not emails:
-        return
-    link = settings.SITE_URL.rstrip("/") + reverse("groups:index")
-    send_mail(
-        subject=f"{slot.sheet.offering.code}: your group moved up from the waitlist",
-        message=(
+    notify(
+        users=_members(group),
+        kind=Kind.WAITLIST,
+        title=f"{slot.sheet.offering.code}: your group moved up from the waitlist",
+        body=(
             f"Your group “{group.name}” now holds a place on {slot.sheet.title}: {slot}, "
-            f"{_hkt(slot.starts_at or slot.session.starts_at)} (Hong Kong time).\n\nSee your group page: {link}\n"
+            f"{_hkt(slot.starts_at or slot.session.starts_at)} (Hong Kong time)."
         ),
-        from_email=None,
-        recipient_list=emails,
-        fail_silently=True,
+        url=reverse("groups:index"),
+    )
+
+
+def staff_change_notify(*, signup: Signup, staff: Any, what: str) -> None:
+    """Tell a group's members that the staff changed their sign-up (`what` says how)."""
+    from courseweb.notifications.models import Kind
+    from courseweb.notifications.services import notify
+
+    notify(
+        users=_members(signup.group),
+        kind=Kind.SIGNUP_CHANGED,
+        title=f"{signup.sheet.title}: the staff changed your group's sign-up",
+        body=f"{staff.name} {what}",
+        url=reverse("signups:sheet", args=[signup.sheet_id]),
     )
 
 
@@ -478,30 +493,29 @@ def swap_request_create(
             f"{slot_a} on {slot_a.sheet.title}.",
             detail={"swap_request": request.pk, "status": "requested"},
         )
-        transaction.on_commit(lambda: _swap_request_mail(request.pk))
+        _swap_request_notify(request.pk)
     return request
 
 
-def _swap_request_mail(request_id: int) -> None:
+def _swap_request_notify(request_id: int) -> None:
     """Tell the members of the asked group that a swap is waiting for their answer."""
+    from courseweb.notifications.models import Kind
+    from courseweb.notifications.services import notify
+
     request = SwapRequest.objects.select_related(
         "from_signup__group", "to_signup__group", "from_slot__session", "to_slot__session", "sheet__offering"
     ).get(pk=request_id)
     group = request.to_signup.group
-    emails = [m.user.email for m in group.memberships.select_related("user") if m.user.email]
-    if not emails:
-        return
-    link = settings.SITE_URL.rstrip("/") + reverse("signups:sheet", args=[request.sheet_id])
-    send_mail(
-        subject=f"{request.sheet.offering.code}: “{request.from_signup.group.name}” asks to swap slots",
-        message=(
+    notify(
+        users=_members(group),
+        kind=Kind.SWAP_REQUEST,
+        title=f"{request.sheet.offering.code}: “{request.from_signup.group.name}” asks to swap slots",
+        body=(
             f"“{request.from_signup.group.name}” asks your group “{group.name}” to swap places on "
             f"{request.sheet.title}: you would take {request.from_slot} and they would take your "
-            f"{request.to_slot}.\n\nAccept or decline on the sheet: {link}\n"
+            f"{request.to_slot}. Accept or decline on the sheet."
         ),
-        from_email=None,
-        recipient_list=emails,
-        fail_silently=True,
+        url=reverse("signups:sheet", args=[request.sheet_id]),
     )
 
 

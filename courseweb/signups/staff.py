@@ -28,6 +28,7 @@ from .services import (
     place_group,
     promote_waitlist,
     release_signup,
+    staff_change_notify,
     swap_places,
 )
 
@@ -161,15 +162,19 @@ def sheet_update(
 def signup_assign(*, staff: Any, slot: Slot, group: Group, paper: Any = None) -> Signup:
     """Staff put a group on a slot, whether or not the sheet is open; the slot must have a free place."""
     with transaction.atomic():
-        return place_group(
+        signup = place_group(
             slot_id=slot.pk, group=group, actor=staff, paper=paper, allow_waitlist=False, by_staff=True
         )
+        staff_change_notify(signup=signup, staff=staff, what=f"put your group on {slot}.")
+        return signup
 
 
 def signup_staff_drop(*, staff: Any, signup: Signup) -> Signup:
     """Staff drop a sign-up at any time; the waitlist moves up."""
     with transaction.atomic():
-        return release_signup(signup_id=signup.pk, actor=staff, by_staff=True)
+        dropped = release_signup(signup_id=signup.pk, actor=staff, by_staff=True)
+        staff_change_notify(signup=dropped, staff=staff, what=f"dropped your group's place on {signup.slot}.")
+        return dropped
 
 
 def signup_move(*, staff: Any, signup: Signup, to_slot: Slot) -> Signup:
@@ -177,13 +182,17 @@ def signup_move(*, staff: Any, signup: Signup, to_slot: Slot) -> Signup:
     if to_slot.sheet_id != signup.sheet_id:
         raise SignupError(ERROR_OTHER_SHEET)
     with transaction.atomic():
-        return move_signup(
+        moved = move_signup(
             signup_id=signup.pk,
             from_slot_id=signup.slot_id,
             to_slot_id=to_slot.pk,
             actor=staff,
             by_staff=True,
         )
+        staff_change_notify(
+            signup=moved, staff=staff, what=f"moved your group from {signup.slot} to {to_slot}."
+        )
+        return moved
 
 
 def signup_swap(*, staff: Any, first: Signup, second: Signup) -> tuple[Signup, Signup]:
@@ -193,7 +202,14 @@ def signup_swap(*, staff: Any, first: Signup, second: Signup) -> tuple[Signup, S
     if first.slot_id == second.slot_id:
         raise SignupError(ERROR_SWAP_SAME_SLOT)
     with transaction.atomic():
-        return swap_places(first_id=first.pk, second_id=second.pk, actor=staff, by_staff=True)
+        pair = swap_places(first_id=first.pk, second_id=second.pk, actor=staff, by_staff=True)
+        for before, after in ((first, second), (second, first)):
+            staff_change_notify(
+                signup=before,
+                staff=staff,
+                what=f"swapped your group's place on {before.slot} for {after.slot}.",
+            )
+        return pair
 
 
 def slot_capacity_set(*, staff: Any, slot: Slot, capacity: int) -> Slot:

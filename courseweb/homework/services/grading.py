@@ -18,7 +18,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from courseweb.homework.models import FINAL_STATES, Assignment, GradingJob, JobState, Submission
+from courseweb.homework.models import (
+    FINAL_STATES,
+    Assignment,
+    GpuFallback,
+    GradingJob,
+    JobState,
+    Submission,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +61,48 @@ def job_enqueue(*, job_id: int, queue: str, countdown: float = 0) -> None:
     transaction.on_commit(send)
 
 
+@dataclass(frozen=True)
+class Route:
+    """Where a grading job goes and the limits it runs with (the job row keeps both)."""
+
+    queue: str  # "grading" (CPU workers) or "gpu" (workers on GPU nodes)
+    profile: str  # "cpu" or "gpu"
+    limits: dict[str, Any]
+
+
+def grading_route(*, assignment: Assignment) -> Route:
+    """The one routing decision: the queue and limit profile of a grading job of `assignment`.
+
+    A `requires_gpu` homework goes to the `gpu` queue with its GPU limits (`[limits]` overridden by
+    `[gpu_limits]`) when `GPU_NODES` says GPU nodes consume that queue.  Without GPU nodes it follows the
+    assignment's `gpu_fallback`: "cpu" grades it on the CPU `grading` queue with its own `[limits]`; "wait"
+    leaves it on the `gpu` queue until a GPU node's worker takes it.  Everything else is CPU work.
+    """
+    cpu = Route(queue="grading", profile="cpu", limits=dict(assignment.limits or {}))
+    if not assignment.requires_gpu:
+        return cpu
+    gpu = Route(
+        queue="gpu", profile="gpu", limits={**(assignment.limits or {}), **(assignment.gpu_limits or {})}
+    )
+    if int(getattr(settings, "GPU_NODES", 0) or 0) > 0:
+        return gpu
+    return gpu if assignment.gpu_fallback == GpuFallback.WAIT else cpu
+
+
 def job_create(*, submission: Submission, reason: str = "submission") -> GradingJob:
     now = timezone.now()
-    queue = "gpu" if submission.assignment.requires_gpu else "grading"
+    route = grading_route(assignment=submission.assignment)
     job = GradingJob.objects.create(
         submission=submission,
         reason=reason,
-        queue=queue,
+        queue=route.queue,
+        limit_profile=route.profile,
+        limits=route.limits,
         created_at=now,
         enqueued_at=now,
-        events=[_event("queued", reason=reason)],
+        events=[_event("queued", reason=reason, queue=route.queue, profile=route.profile)],
     )
-    job_enqueue(job_id=job.pk, queue=queue)
+    job_enqueue(job_id=job.pk, queue=route.queue)
     return job
 
 
@@ -82,6 +119,8 @@ class Claim:
     source_dir: str
     limits: dict[str, Any]
     seed: int
+    profile: str = "cpu"
+    gpu_memory_mb: int = 0
 
 
 def job_claim(*, job_id: int, worker: str) -> Claim | None:
@@ -116,8 +155,10 @@ def job_claim(*, job_id: int, worker: str) -> Claim | None:
             storage_path=sub.storage_path,
             stem=sub.stem,
             source_dir=sub.assignment.source_dir,
-            limits=dict(sub.assignment.limits or {}),
+            limits=dict(job.limits or {}),
             seed=int(sub.content_hash[:8], 16),
+            profile=job.limit_profile,
+            gpu_memory_mb=int(sub.assignment.gpu_memory_mb or 0),
         )
 
 
@@ -159,6 +200,9 @@ def job_complete(*, job_id: int, token: str, outcome: dict[str, Any]) -> bool:
         job.progress = {"phase": "done"}
         job.events = [*job.events, _event("finished", score=job.score, max_score=job.max_score)]
         job.save()
+        from courseweb.notifications.events import job_graded
+
+        job_graded(job)
         return True
 
 

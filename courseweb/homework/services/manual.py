@@ -27,6 +27,7 @@ from courseweb.homework.models import (
     RubricCriterion,
     Submission,
 )
+from courseweb.notifications.events import extension_granted, manual_grade_saved
 
 DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 SIGNATURES = {
@@ -145,16 +146,18 @@ def manual_cell_grade_set(
     max_points = float(summary.get("points", {}).get(grade_id, 0))
     if not 0 <= points <= max_points:
         raise ValueError(ERR_POINTS.format(what=grade_id, max_points=max_points))
-    grade, _ = ManualGrade.objects.update_or_create(
-        submission=submission,
-        grade_id=grade_id,
-        defaults={
-            "item_id": submission.assignment.item_id,
-            "points": points,
-            "comment": comment,
-            "grader": grader,
-        },
-    )
+    with transaction.atomic():
+        grade, _ = ManualGrade.objects.update_or_create(
+            submission=submission,
+            grade_id=grade_id,
+            defaults={
+                "item_id": submission.assignment.item_id,
+                "points": points,
+                "comment": comment,
+                "grader": grader,
+            },
+        )
+        manual_grade_saved(grade)
     return grade
 
 
@@ -198,6 +201,7 @@ def item_grade_set(
                 "grader": grader,
             },
         )
+        manual_grade_saved(grade)
     return grade
 
 
@@ -215,4 +219,8 @@ def extension_grant(
     owner = {"group_id": group_id} if group_id else {"user_id": user_id}
     with transaction.atomic():
         Extension.objects.filter(item=item, **owner).delete()
-        return Extension.objects.create(item=item, due_at=due_at, reason=reason[:200], granted_by=by, **owner)
+        extension = Extension.objects.create(
+            item=item, due_at=due_at, reason=reason[:200], granted_by=by, **owner
+        )
+        extension_granted(extension)
+        return extension

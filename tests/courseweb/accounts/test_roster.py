@@ -10,9 +10,17 @@ from django.core import mail
 from courseweb.accounts.models import User
 from courseweb.accounts.services import ERROR_ROSTER_NO_EMAIL_COLUMN, roster_import
 from courseweb.courses.models import Enrollment
+from tests.courseweb.notifications.eager import eager_celery  # noqa: F401
 from tests.factories import OfferingFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _eager(eager_celery):  # noqa: F811
+    """The invitation e-mail is sent by a Celery task after commit; run it in-process to read the outbox."""
+    yield
+
 
 ROSTER = """email,name,student_number,major,department,role
 amy@link.example.edu,Amy Chan,1155000001,Marketing,MKT,student

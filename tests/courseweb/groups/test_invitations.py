@@ -11,6 +11,7 @@ from courseweb.groups import services as gs
 from courseweb.groups.models import AuditAction, AuditEntry, Group, Invitation, InvitationStatus, Membership
 from courseweb.groups.services import GroupError
 from tests.courseweb.groups.factories import AFTER_DEADLINE, BEFORE_DEADLINE, enrolled_student, staff_member
+from tests.courseweb.notifications.eager import eager_celery  # noqa: F401
 from tests.factories import OfferingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -218,6 +219,7 @@ def test_non_students_cannot_register(offering):
         gs.group_create(user=ta, offering=offering, name="Staff", now=BEFORE_DEADLINE)
 
 
+@pytest.mark.usefixtures("eager_celery")
 def test_the_invitee_is_emailed_after_commit(offering, mailoutbox, django_capture_on_commit_callbacks):
     amy = enrolled_student(offering, display_name="Amy Chan")
     ben = enrolled_student(offering, display_name="Ben Lee")
