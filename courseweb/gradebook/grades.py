@@ -69,6 +69,8 @@ class ItemGrade:
     score: float | None = None  # after the penalty, capped at max_score: the grade
     submission_id: int | None = None  # the counted submission
     chosen: bool = False  # the counted submission was chosen by the group (not the default)
+    peer_factor: float | None = None  # the buddy evaluation's factor, when staff applied it to this item
+    before_peer: float | None = None  # the grade before the peer factor (capped), shown next to `score`
 
     @property
     def pending(self) -> bool:
@@ -77,7 +79,8 @@ class ItemGrade:
 
     @property
     def penalty_points(self) -> float:
-        return 0.0 if self.original is None or self.score is None else max(0.0, self.original - self.score)
+        after = self.before_peer if self.peer_factor is not None else self.score
+        return 0.0 if self.original is None or after is None else max(0.0, self.original - after)
 
     @property
     def graded_max(self) -> float:
@@ -124,6 +127,7 @@ class GradeInputs:
     rule: str
     weights: dict[str, float]
     homework_count: int
+    peer_factors: dict[tuple[int, int], float] = field(default_factory=dict)  # (item id, user id) -> factor
 
 
 def _user_ids(users: Iterable[Any] | None) -> list[int] | None:
@@ -140,7 +144,11 @@ def grade_inputs_load(
     *, offering: Offering, items: Iterable[CourseworkItem] | None = None, users: Iterable[Any] | None = None
 ) -> GradeInputs:
     """Read what `item_grade` needs for these items (default: all) and students (default: all enrolled)."""
-    all_items = list(CourseworkItem.objects.filter(offering=offering).order_by("category", "due_at", "title"))
+    all_items = list(
+        CourseworkItem.objects.filter(offering=offering)
+        .select_related("peer_setting")  # whether staff apply the buddy evaluation's factor (no extra query)
+        .order_by("category", "due_at", "title")
+    )
     item_list = all_items if items is None else [i for i in all_items if i.pk in {x.pk for x in items}]
     ids = _user_ids(users)
     enrolled = Enrollment.objects.filter(offering=offering, role=Role.STUDENT)
@@ -210,6 +218,10 @@ def grade_inputs_load(
         else {}
     )
     n_all = sum(1 for i in all_items if i.category == HOMEWORK) or 1
+    from courseweb.peer.selectors import adjusted_item_ids, peer_factors
+
+    adjusted = adjusted_item_ids(item_list)
+    factors = peer_factors(offering=offering, item_ids=adjusted, user_ids=student_ids) if adjusted else {}
     return GradeInputs(
         offering=offering,
         items=item_list,
@@ -225,6 +237,7 @@ def grade_inputs_load(
         rule=str((offering.rules or {}).get("homework_submission_rule", "latest")),
         weights={str(k): float(v) for k, v in (offering.category_weights or {}).items()},
         homework_count=int(offering.homework_count or 0) or n_all,
+        peer_factors=factors,
     )
 
 
@@ -280,14 +293,23 @@ def _deadline(*, inputs: GradeInputs, assignment: Assignment, user_id: int) -> p
     )
 
 
-def _adjust(*, original: float, fraction: float, max_score: float) -> float:
-    """Steps 3 and 4: the late penalty, then the cap at the item's maximum.
-
-    A peer adjustment factor, when the course adopts one, belongs between the two (after the penalty, before
-    the cap), as one more argument of this function.
-    """
-    points = policy.apply_penalty(score=original, fraction=fraction)
+def _adjust(*, original: float, fraction: float, max_score: float, factor: float = 1.0) -> float:
+    """Steps 3 and 4: the late penalty, the peer adjustment factor (1.0 unless staff switched it on for the
+    item: `courseweb.peer`), then the cap at the item's maximum."""
+    points = policy.apply_penalty(score=original, fraction=fraction) * factor
     return min(points, max_score)
+
+
+def _peer(
+    *, inputs: GradeInputs, item_id: int, user_id: int, original: float, fraction: float, max_score: float
+) -> dict[str, Any]:
+    """The score with the peer factor applied, and (when one applies) the factor and the grade before it."""
+    factor = inputs.peer_factors.get((item_id, user_id))
+    plain = _adjust(original=original, fraction=fraction, max_score=max_score)
+    if factor is None:
+        return {"score": plain}
+    adjusted = _adjust(original=original, fraction=fraction, max_score=max_score, factor=factor)
+    return {"score": adjusted, "peer_factor": factor, "before_peer": plain}
 
 
 def _homework_grade(
@@ -309,14 +331,21 @@ def _homework_grade(
     if auto is None:
         return ItemGrade(state=GradeState.GRADING, **base)
     original = auto + manual
-    points = _adjust(original=original, fraction=fraction, max_score=max_score)
+    peer = _peer(
+        inputs=inputs,
+        item_id=assignment.item_id,
+        user_id=user_id,
+        original=original,
+        fraction=fraction,
+        max_score=max_score,
+    )
     return ItemGrade(
         state=GradeState.GRADED,
         auto_points=auto,
         manual_points=manual,
         pending_points=pending,
         original=original,
-        score=points,
+        **peer,
         **base,
     )
 
@@ -363,7 +392,14 @@ def item_grade(
             state=GradeState.GRADED,
             manual_points=points,
             original=points,
-            score=_adjust(original=points, fraction=0.0, max_score=max_score),
+            **_peer(
+                inputs=inputs,
+                item_id=item.pk,
+                user_id=user_id,
+                original=points,
+                fraction=0.0,
+                max_score=max_score,
+            ),
         )
     candidates = inputs.subs_by_user.get((user_id, assignment.pk), [])
     if not candidates:

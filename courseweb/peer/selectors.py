@@ -139,18 +139,25 @@ def student_history(*, offering: Offering, user_id: int) -> list[tuple[Coursewor
     return course_table(offering=offering).history.get(user_id, [])
 
 
+def adjusted_item_ids(items: list[CourseworkItem]) -> list[int]:
+    """The items (loaded with `select_related("peer_setting")`) whose grades staff adjust by the factor."""
+    out = []
+    for item in items:
+        try:
+            if item.peer_setting.adjust_grades:
+                out.append(item.pk)
+        except PeerItemSetting.DoesNotExist:
+            continue
+    return out
+
+
 def peer_factors(
     *, offering: Offering, item_ids: list[int], user_ids: list[int]
 ) -> dict[tuple[int, int], float]:
-    """(item id, user id) -> the adjustment factor, for items whose adjustment staff switched on; a fixed
-    number of queries.  Members without a factor (solo, unrated) are left out: their grade stands."""
-    on = set(
-        PeerItemSetting.objects.filter(item_id__in=item_ids, adjust_grades=True).values_list(
-            "item_id", flat=True
-        )
-    )
-    if not on:
-        return {}
+    """(item id, user id) -> the adjustment factor on these items (those staff switched on, see
+    `adjusted_item_ids`); two queries.  Members without a factor (solo, unrated) are left out: their grade
+    stands."""
+    on = set(item_ids)
     rules = peer_rules(offering)
     wanted = set(user_ids)
     evaluations = list(PeerEvaluation.objects.filter(item_id__in=on))
