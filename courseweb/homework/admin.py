@@ -5,6 +5,7 @@ from django.contrib import admin
 from .models import (
     ApiToken,
     Assignment,
+    CountedChoice,
     Deliverable,
     Extension,
     GradingJob,
@@ -61,3 +62,15 @@ admin.site.register(ManualGrade)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("digest", "prefix")
+
+
+@admin.register(CountedChoice)
+class CountedChoiceAdmin(admin.ModelAdmin):
+    """The log of which submission counts: read-only, because a change is made by the group on the site."""
+
+    list_display = ("assignment", "group", "user", "submission", "previous", "chosen_by", "chosen_at")
+    list_filter = ("assignment",)
+    readonly_fields = ("assignment", "group", "user", "submission", "previous", "chosen_by", "chosen_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
