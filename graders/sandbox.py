@@ -126,7 +126,16 @@ def write_identity_files(*, lease: SlotLease) -> None:
     (lease.directory / "etc" / "group").write_text(f"root:x:0:\ngrader:x:{uid}:\n")
 
 
-def bwrap_argv(*, lease: SlotLease, mode: str, scratch_mb: int, env: dict[str, str]) -> list[str]:
+def bwrap_argv(
+    *,
+    lease: SlotLease,
+    mode: str,
+    scratch_mb: int,
+    env: dict[str, str],
+    devices: tuple[tuple[str, str], ...] = (),
+) -> list[str]:
+    """The bwrap command line of a slot; `devices` are (host, sandbox) device nodes bound into its /dev
+    (a leased GPU's /dev/nvidiaN, /dev/nvidiactl, /dev/nvidia-uvm...), nothing else of the host's /dev."""
     if not Path(BWRAP).exists():
         raise RuntimeError(ERR_NO_BWRAP.format(path=BWRAP))
     write_identity_files(lease=lease)
@@ -160,6 +169,8 @@ def bwrap_argv(*, lease: SlotLease, mode: str, scratch_mb: int, env: dict[str, s
         argv += ["--ro-bind", src, dest]
     # /proc/1 is the zygote (root, not dumpable): hide it so the notebook sees only its own processes
     argv += ["--proc", "/proc", "--tmpfs", "/proc/1", "--dev", "/dev"]
+    for host_path, dev_path in devices:
+        argv += ["--dev-bind", host_path, dev_path]
     size = str(scratch_mb * 1024 * 1024)
     argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     argv += ["--perms", "1777", "--size", size, "--tmpfs", SCRATCH]

@@ -110,9 +110,16 @@ def empty_folder(folder: Path) -> None:
 class Slot:
     """A warm zygote in a sandbox, reusable for many submissions (except in bwrap-user mode)."""
 
-    def __init__(self, *, mode: str | None = None, preload: tuple[str, ...] = DEFAULT_PRELOAD) -> None:
+    def __init__(
+        self,
+        *,
+        mode: str | None = None,
+        preload: tuple[str, ...] = DEFAULT_PRELOAD,
+        devices: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         self.mode = mode or sandbox.default_mode()
         self.preload = preload
+        self.devices = devices  # (host, sandbox) device nodes bound into the sandbox's /dev (a leased GPU)
         self.proc: subprocess.Popen[bytes] | None = None
         self.lease: sandbox.SlotLease | None = None
         self.cgroup: sandbox.Cgroup | None = None
@@ -158,7 +165,11 @@ class Slot:
             workdir, tmpdirs, inbox = f"{sandbox.SCRATCH}/work", ["/tmp", "/dev/shm"], sandbox.INBOX
             env = base_env(workdir=workdir, tmpdir="/tmp")
             argv = sandbox.bwrap_argv(
-                lease=self.lease, mode=self.mode, scratch_mb=Limits().scratch_mb, env=env
+                lease=self.lease,
+                mode=self.mode,
+                scratch_mb=Limits().scratch_mb,
+                env=env,
+                devices=self.devices,
             )
             argv += [sandbox.sandbox_python(), "-I", "-B", "-c", BOOTSTRAP]
             cwd = None

@@ -135,10 +135,8 @@ def _hkt(moment: dt.datetime) -> str:
 
 
 def _notify(*, user_ids: list[int], title: str, body: str, url: str) -> None:
-    """Tell users through the notification service (site and e-mail per their preference), when installed."""
-    from django.apps import apps
-
-    if not user_ids or not apps.is_installed("courseweb.notifications"):
+    """Tell users through the notification service (site, and e-mail after commit per their preference)."""
+    if not user_ids:
         return
     from courseweb.notifications.models import Kind
     from courseweb.notifications.services import notify
