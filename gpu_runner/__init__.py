@@ -1,16 +1,13 @@
 """GPU execution support (plain Python, never imports Django).
 
-`inventory` lists the GPUs of this node (through `nvidia-smi`; none on a CPU-only machine), `leases` hands them
-out to one job at a time with file locks that die with their holder, and `queue_for` tells which Celery queue a
-grading job belongs on.  Everything works, more slowly, on a machine without a GPU.
+`inventory` lists the GPUs of this node (NVML through nvidia-ml-py, `nvidia-smi` as the fallback; none on a
+CPU-only machine) and the device nodes a job on one of them needs; `leases` hands out slots on them, within a
+memory budget per GPU, with file locks that die with their holder.  The grading worker of the `gpu` queue uses
+both (`courseweb/homework/services/runner.py`); which queue a job goes to is decided by the site
+(`courseweb.homework.services.grading.grading_route`, from the `GPU_NODES` setting).
 """
 
-from .inventory import Gpu, gpu_inventory
+from .inventory import Gpu, device_nodes, gpu_inventory
 from .leases import GpuLease, NoGpuAvailable, gpu_lease
 
-__all__ = ["Gpu", "GpuLease", "NoGpuAvailable", "gpu_inventory", "gpu_lease", "queue_for"]
-
-
-def queue_for(*, requires_gpu: bool, gpu_nodes_configured: bool) -> str:
-    """The Celery queue for a grading job: `gpu` only where GPU nodes consume it, else the CPU `grading` queue."""
-    return "gpu" if requires_gpu and gpu_nodes_configured else "grading"
+__all__ = ["Gpu", "GpuLease", "NoGpuAvailable", "device_nodes", "gpu_inventory", "gpu_lease"]

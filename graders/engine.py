@@ -32,9 +32,15 @@ class Pool:
     """Up to ``size`` warm slots, handed out one at a time per submission."""
 
     def __init__(
-        self, *, size: int = 1, mode: str | None = None, preload: tuple[str, ...] = DEFAULT_PRELOAD
+        self,
+        *,
+        size: int = 1,
+        mode: str | None = None,
+        preload: tuple[str, ...] = DEFAULT_PRELOAD,
+        devices: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.size = size
+        self.devices = devices
         self.mode = mode
         self.preload = preload
         self._idle: list[Slot] = []
@@ -57,7 +63,8 @@ class Pool:
             if slot is None or not slot.reusable:
                 if slot is not None:
                     slot.close()
-                slot = Slot(mode=self.mode, preload=tuple(dict.fromkeys((*self.preload, *required))))
+                preload = tuple(dict.fromkeys((*self.preload, *required)))
+                slot = Slot(mode=self.mode, preload=preload, devices=self.devices)
                 slot.start()
             yield slot
             healthy = True

@@ -11,11 +11,12 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import graders
+from graders.limits import limits_from_mapping
 
 log = logging.getLogger(__name__)
 _pool: graders.Pool | None = None
@@ -58,10 +59,34 @@ def engine_release(*, source: Path, out: Path) -> Any:
     return graders.release(Path(source), Path(out))
 
 
+def engine_limits(table: Mapping[str, Any]) -> Any:
+    """The engine's Limits from a `[limits]`-style table; ValueError for unknown keys or bad values."""
+    return limits_from_mapping(dict(table))
+
+
 def engine_autograde(
-    *, source: Path, submission: Path, seed: int | None, on_progress: Callable[[Any], None] | None
+    *,
+    source: Path,
+    submission: Path,
+    seed: int | None,
+    on_progress: Callable[[Any], None] | None,
+    limits: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    devices: tuple[tuple[str, str], ...] = (),
 ) -> Any:
-    """Grade the notebooks in `submission` against `source` in the engine's sandbox; returns AutogradeResult."""
-    return graders.autograde(
-        Path(source), Path(submission), seed=seed, on_progress=on_progress, pool=engine_pool()
-    )
+    """Grade the notebooks in `submission` against `source` in the engine's sandbox; returns AutogradeResult.
+
+    `limits` (a limit profile's table) replaces the source's own `[limits]`; `env` is added to the notebook's
+    environment.  With `devices` (a leased GPU's device nodes) the run gets a fresh slot of its own whose /dev
+    has them, closed afterwards, so the worker's warm CPU slot never sees a GPU it does not hold.
+    """
+    kwargs: dict[str, Any] = {"seed": seed, "on_progress": on_progress, "env": dict(env or {})}
+    if limits is not None:
+        kwargs["limits"] = engine_limits(limits)
+    if not devices:
+        return graders.autograde(Path(source), Path(submission), pool=engine_pool(), **kwargs)
+    pool = graders.Pool(size=1, devices=devices)
+    try:
+        return graders.autograde(Path(source), Path(submission), pool=pool, **kwargs)
+    finally:
+        pool.close()

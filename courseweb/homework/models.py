@@ -17,6 +17,11 @@ class LatePolicy(models.TextChoices):
     ZERO = "zero", "Late work scores zero"
 
 
+class GpuFallback(models.TextChoices):
+    CPU = "cpu", "Grade on the CPU queue with the CPU limits"
+    WAIT = "wait", "Wait for a GPU node"
+
+
 class Assignment(models.Model):
     """A notebook homework synced from `ASSIGNMENTS_DIR/<key>/source/`; its coursework item holds title and dates."""
 
@@ -33,6 +38,14 @@ class Assignment(models.Model):
     late_percent = models.FloatField(default=0)
     cutoff_days = models.FloatField(default=7)
     limits = models.JSONField(default=dict, blank=True)
+    gpu_fallback = models.CharField(
+        max_length=8,
+        choices=GpuFallback.choices,
+        default=GpuFallback.CPU,
+        help_text="what a requires_gpu homework does where no GPU node grades",
+    )
+    gpu_limits = models.JSONField(default=dict, blank=True, help_text="[gpu_limits]: overrides on a GPU node")
+    gpu_memory_mb = models.PositiveIntegerField(default=0, help_text="GPU memory a grading run claims")
     synced_at = models.DateTimeField()
 
     class Meta:
@@ -127,6 +140,10 @@ class GradingJob(models.Model):
     reason = models.CharField(max_length=16, default="submission")
     state = models.CharField(max_length=8, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
     queue = models.CharField(max_length=16, default="grading")
+    limit_profile = models.CharField(
+        max_length=8, default="cpu", help_text="cpu or gpu: the limits it runs with"
+    )
+    limits = models.JSONField(default=dict, blank=True, help_text="the limit profile's [limits] values")
     created_at = models.DateTimeField()
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from courseweb.courses.models import CourseworkItem, CourseworkKind, Offering
 from courseweb.homework import policy
-from courseweb.homework.engine import engine_release
-from courseweb.homework.models import Assignment, LatePolicy
+from courseweb.homework.engine import engine_limits, engine_release
+from courseweb.homework.models import Assignment, GpuFallback, LatePolicy
 from courseweb.homework.storage import homework_root
 from courseweb.lectures.models import Session
 
@@ -34,6 +34,9 @@ ERR_NO_TITLE = "{key}: [course] title is required"
 ERR_BAD_POLICY = "{key}: late_policy must be one of none, percent_per_day, zero (got {value!r})"
 ERR_BAD_DUE = "{key}: due must look like 2026-02-03 09:30 (Hong Kong time), got {value!r}"
 ERR_RELEASE = "{key}: release failed: {detail}"
+ERR_BAD_GPU_FALLBACK = "{key}: gpu_fallback must be cpu or wait (got {value!r})"
+ERR_BAD_GPU_LIMITS = "{key}: [gpu_limits] {detail}"
+ERR_BAD_GPU_MEMORY = "{key}: gpu_memory_mb must be a whole number of MB, 0 or more (got {value!r})"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class CourseConfig:
     cutoff_days: float
     requires_gpu: bool
     limits: dict[str, Any] = field(default_factory=dict)
+    gpu_fallback: str = GpuFallback.CPU  # where no GPU node grades: the CPU queue with `limits`, or wait
+    gpu_limits: dict[str, Any] = field(default_factory=dict)  # [gpu_limits]: overrides of `limits` on a GPU
+    gpu_memory_mb: int = 0  # the GPU memory one grading run claims from its GPU's budget
 
 
 @dataclass
@@ -90,6 +96,17 @@ def course_config_read(*, source: Path, key: str) -> CourseConfig:
         if due.tzinfo is None:
             due = due.replace(tzinfo=policy.HKT)
     session = course.get("release_session")
+    fallback = str(course.get("gpu_fallback", GpuFallback.CPU))
+    if fallback not in GpuFallback.values:
+        raise ValueError(ERR_BAD_GPU_FALLBACK.format(key=key, value=fallback))
+    gpu_limits = data.get("gpu_limits", {})
+    try:
+        engine_limits({**dict(data.get("limits", {})), **dict(gpu_limits)})
+    except (TypeError, ValueError) as exc:
+        raise ValueError(ERR_BAD_GPU_LIMITS.format(key=key, detail=exc)) from exc
+    gpu_memory = course.get("gpu_memory_mb", 0)
+    if isinstance(gpu_memory, bool) or not isinstance(gpu_memory, int) or gpu_memory < 0:
+        raise ValueError(ERR_BAD_GPU_MEMORY.format(key=key, value=gpu_memory))
     return CourseConfig(
         title=title,
         release_session=int(session) if session is not None else None,
@@ -99,6 +116,9 @@ def course_config_read(*, source: Path, key: str) -> CourseConfig:
         cutoff_days=float(course.get("cutoff_days", policy.DEFAULT_CUTOFF_DAYS)),
         requires_gpu=bool(course.get("requires_gpu", False)),
         limits=dict(data.get("limits", {})),
+        gpu_fallback=fallback,
+        gpu_limits=dict(gpu_limits),
+        gpu_memory_mb=gpu_memory,
     )
 
 
@@ -189,6 +209,9 @@ def assignment_sync(*, offering: Offering, key: str, source: Path, report: SyncR
                 "late_percent": config.late_percent,
                 "cutoff_days": config.cutoff_days,
                 "limits": config.limits,
+                "gpu_fallback": config.gpu_fallback,
+                "gpu_limits": config.gpu_limits,
+                "gpu_memory_mb": config.gpu_memory_mb,
                 "synced_at": timezone.now(),
             },
         )

@@ -8,16 +8,18 @@ notebook that crashes, times out or belongs to another assignment is a normal re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 from courseweb.homework import storage
@@ -31,6 +33,7 @@ from courseweb.homework.services.grading import (
     job_progress,
     lease_seconds,
 )
+from gpu_runner import GpuLease, device_nodes, gpu_inventory, gpu_lease
 
 log = logging.getLogger(__name__)
 PROGRESS_MIN_INTERVAL_S = 0.5
@@ -140,6 +143,27 @@ def outcome_from_result(*, result: Any, job_id: int, attempt: int = 1) -> dict[s
     }
 
 
+@contextlib.contextmanager
+def _gpu_for(claim: Claim) -> Iterator[GpuLease | None]:
+    """A lease on one of this node's GPUs for a job of the gpu profile (held while it runs); None for CPU jobs.
+
+    A GPU job on a node without a GPU, or whose GPUs stay busy, is an infrastructure failure: it is retried
+    (and in the end failed with the staff told) rather than silently graded without a GPU.
+    """
+    if claim.profile != "gpu":
+        yield None
+        return
+    with gpu_lease(
+        gpus=gpu_inventory(),
+        lock_dir=Path(settings.GPU_LEASE_DIR),
+        slots=max(1, int(settings.GPU_SLOTS_PER_GPU)),
+        memory_mb=claim.gpu_memory_mb,
+        budget_mb=int(settings.GPU_MEMORY_BUDGET_MB) or None,
+        wait_s=float(settings.GPU_LEASE_WAIT_S),
+    ) as lease:
+        yield lease
+
+
 def grading_run(*, job_id: int, worker: str) -> str:
     """Grade the job if nobody else holds it; returns what happened (graded, skipped, lost, retry, failed)."""
     claim = job_claim(job_id=job_id, worker=worker)
@@ -155,13 +179,22 @@ def grading_run(*, job_id: int, worker: str) -> str:
         submission_dir = workdir / "submission"
         submission_dir.mkdir()
         shutil.copyfile(storage.absolute(claim.storage_path), submission_dir / f"{claim.stem}.ipynb")
-        result = engine_autograde(
-            source=Path(claim.source_dir),
-            submission=submission_dir,
-            seed=claim.seed,
-            on_progress=ProgressReporter(claim),
-        )
-        outcome = outcome_from_result(result=result, job_id=job_id, attempt=claim.attempt)
+        with _gpu_for(claim) as gpu:
+            result = engine_autograde(
+                source=Path(claim.source_dir),
+                submission=submission_dir,
+                seed=claim.seed,
+                on_progress=ProgressReporter(claim),
+                limits=claim.limits or None,
+                env=gpu.env if gpu else None,
+                devices=tuple(device_nodes(gpu.gpu, dev_dir=Path(settings.GPU_DEV_DIR))) if gpu else (),
+            )
+            outcome = outcome_from_result(result=result, job_id=job_id, attempt=claim.attempt)
+            outcome["engine"] = {
+                **outcome["engine"],
+                "profile": claim.profile,
+                "gpu": gpu.describe() if gpu else None,
+            }
     except Exception as exc:
         log.exception("grading job %s: engine failure", job_id)
         return job_infra_failure(job_id=job_id, token=claim.token, error=f"{type(exc).__name__}: {exc}")
