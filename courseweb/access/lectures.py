@@ -1,7 +1,7 @@
 """Who may do what with lecture materials.
 
-- Session pages are for logged-in users; materials' files are downloaded by people enrolled in the offering
-  (students, TAs, instructors) and site superusers.
+- The schedule is public; a session's page (its materials) and the materials' files are for people enrolled in
+  the offering (students, TAs, instructors) and site superusers.
 - Adding, reordering and removing materials: the course staff (TAs and instructors).
 """
 
@@ -24,6 +24,11 @@ def can_download_materials(user: Any, offering: Offering) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return user.is_superuser or role_in(user, offering) is not None
+
+
+def check_session_page(user: Any, offering: Offering) -> None:
+    if not can_download_materials(user, offering):
+        raise PermissionDenied(ERROR_NOT_ENROLLED)
 
 
 def can_manage_materials(user: Any, offering: Offering) -> bool:

@@ -14,6 +14,7 @@ from courseweb.access.lectures import (
     access_material_manage,
     can_manage_materials,
     check_manage_materials,
+    check_session_page,
 )
 from courseweb.core.files import file_pdf_inline_or_attachment
 from courseweb.courses.selectors import offering_current
@@ -62,6 +63,7 @@ def _session_page(request, *, offering, session, form=None, status: int = 200):
 @require_login
 def session_detail(request, number: int):
     offering = _offering()
+    check_session_page(request.user, offering)
     return _session_page(request, offering=offering, session=session_get(offering=offering, number=number))
 
 

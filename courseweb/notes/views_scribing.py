@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from courseweb.access import is_course_staff, require_login
+from courseweb.access import check_enrolled, is_course_staff, require_login
 from courseweb.access.notes import (
     access_note,
     access_note_review,
@@ -29,6 +29,7 @@ def scribe_home(request: HttpRequest) -> HttpResponse:
     offering = offering_current()
     if offering is None:
         raise Http404("No course offering yet.")
+    check_enrolled(request.user, offering)
     staff = is_course_staff(request.user, offering)
     group = group_of_user(user=request.user, offering=offering)
     context = {"offering": offering, "staff": staff, "group": group}
