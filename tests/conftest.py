@@ -31,6 +31,16 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `workers` every test whose module starts real Celery workers (`pytest -m workers` selects them)."""
+    from tests.workers import celery_worker
+
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and getattr(module, "celery_worker", None) is celery_worker:
+            item.add_marker(pytest.mark.workers)
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("needs_postgres"):
         from django.conf import settings
