@@ -103,6 +103,7 @@ def test_a_hand_in_downloads_as_an_attachment_that_is_never_sniffed(client, item
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox"
     assert b"".join(response.streaming_content) == PDF
 
 
@@ -112,6 +113,7 @@ def test_the_released_notebook_downloads_as_an_attachment_that_is_never_sniffed(
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "sandbox"
 
 
 @pytest.fixture
