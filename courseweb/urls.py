@@ -7,6 +7,8 @@ through views that check access (`courseweb/core/files.py`).
 from django.contrib import admin
 from django.urls import include, path
 
+from courseweb.accounts.oidc import oidc_provider_urlpatterns
+
 urlpatterns = [
     path("", include("courseweb.core.urls")),
     path("", include("courseweb.lectures.urls")),
@@ -21,5 +23,6 @@ urlpatterns = [
     path("", include("courseweb.courses.urls")),
     path("announcements/", include("courseweb.announcements.urls")),
     path("notifications/", include("courseweb.notifications.urls")),
+    path("o/", include((oidc_provider_urlpatterns(), "oauth2_provider"))),
     path("admin/", admin.site.urls),
 ]

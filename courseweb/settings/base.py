@@ -11,6 +11,8 @@ from pathlib import Path
 
 import environ
 
+from courseweb.accounts.oidc_keys import oidc_private_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "courseweb.peer",
     "courseweb.announcements",
     "courseweb.notifications",
+    "oauth2_provider",
     "axes",
 ]
 
@@ -182,6 +185,24 @@ COURSE_FILE = Path(
 )
 ASSIGNMENTS_DIR = Path(env.str("ASSIGNMENTS_DIR", default=str(BASE_DIR / "assignments")))
 NODE_BIN = env.str("NODE_BIN", default="node")
+
+# The site as the OpenID Connect provider of the course's JupyterHub (django-oauth-toolkit, mounted under /o/;
+# courseweb/accounts/oidc.py).  `manage.py create_hub_application` registers the hub; its callback is
+# HUB_URL/hub/oauth_callback.  The RS256 key: OIDC_RSA_PRIVATE_KEY (PEM) or var/oidc-rsa.pem (created 0600).
+HUB_URL = env.str("HUB_URL", default="http://127.0.0.1:8001").rstrip("/")
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": oidc_private_key(var_dir=VAR_DIR),
+    "OAUTH2_VALIDATOR_CLASS": "courseweb.accounts.oidc.CourseOIDCValidator",
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["http", "https"],
+    "SCOPES": {
+        "openid": "Sign you in with your course account",
+        "profile": "Your name and hub username",
+        "email": "Your e-mail address",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+}
 
 # GPU grading (gpu_runner).  GPU_NODES: how many machines run a worker on the `gpu` queue (deploy/README.md);
 # 0 (the default) means none, and `requires_gpu` homework follows its `gpu_fallback` (CPU queue, or wait).

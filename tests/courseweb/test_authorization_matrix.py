@@ -42,8 +42,9 @@ ADMIN_EXCEPTIONS = {"admin:login": "200 200 200 200 200 200 200 200"}
 # (url name, method) -> expected statuses for ROLES, space-separated; "a|b" accepts either (healthz answers 503
 # when no worker runs). Keep sorted by URL name. Public on purpose: the home page, the course page, the schedule
 # and its iCal feed, the published notes book, public announcements and their feed; the log-in and password-reset
-# pages. A logged-in account not enrolled in the course ("outsider") gets 403 on every course page and API, and
-# only its own pages (profile, password, notifications, calendar and feed tokens, API tokens) otherwise.
+# pages; the OpenID Connect discovery document and its public keys (/o/, for the hub). A logged-in account not
+# enrolled in the course ("outsider") gets 403 on every course page and API, and only its own pages (profile,
+# password, notifications, calendar and feed tokens, API tokens) otherwise.
 EXPECTED: dict[tuple[str, str], str] = {
     ("announcements:create", "GET"): "302 403 403 403 403 403 200 200",
     ("announcements:create", "POST"): "302 403 403 403 403 403 200 200",
@@ -209,6 +210,22 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("notifications:read", "POST"): "302 404 404 404 404 404 404 404",
     ("notifications:read_all", "GET"): "302 405 405 405 405 405 405 405",
     ("notifications:read_all", "POST"): "302 302 302 302 302 302 302 302",
+    ("oauth2_provider:authorize", "GET"): "302 400 400 400 400 400 400 400",
+    ("oauth2_provider:authorize", "POST"): "302 200 200 200 200 200 200 200",
+    ("oauth2_provider:introspect", "GET"): "403 403 403 403 403 403 403 403",
+    ("oauth2_provider:introspect", "POST"): "403 403 403 403 403 403 403 403",
+    ("oauth2_provider:jwks-info", "GET"): "200 200 200 200 200 200 200 200",
+    ("oauth2_provider:jwks-info", "POST"): "405 405 405 405 405 405 405 405",
+    ("oauth2_provider:oidc-connect-discovery-info", "GET"): "200 200 200 200 200 200 200 200",
+    ("oauth2_provider:oidc-connect-discovery-info", "POST"): "405 405 405 405 405 405 405 405",
+    ("oauth2_provider:revoke-token", "GET"): "405 405 405 405 405 405 405 405",
+    ("oauth2_provider:revoke-token", "POST"): "400 400 400 400 400 400 400 400",
+    ("oauth2_provider:rp-initiated-logout", "GET"): "404 404 404 404 404 404 404 404",
+    ("oauth2_provider:rp-initiated-logout", "POST"): "404 404 404 404 404 404 404 404",
+    ("oauth2_provider:token", "GET"): "405 405 405 405 405 405 405 405",
+    ("oauth2_provider:token", "POST"): "400 400 400 400 400 400 400 400",
+    ("oauth2_provider:user-info", "GET"): "401 401 401 401 401 401 401 401",
+    ("oauth2_provider:user-info", "POST"): "401 401 401 401 401 401 401 401",
     ("papers:batch", "GET"): "302 403 403 403 403 403 200 200",
     ("papers:batch", "POST"): "302 403 403 403 403 403 200 200",
     ("papers:detail", "GET"): "302 200 200 200 200 403 200 200",
@@ -465,6 +482,25 @@ def world(db, settings, tmp_path) -> World:
         created_by=users["student"],
     )
     paper = Paper.objects.first()
+    from courseweb.announcements.models import Announcement
+    from courseweb.notifications.models import Notification
+    from courseweb.peer.models import PeerEvaluation
+
+    announcement = Announcement.objects.create(
+        offering=offering, title="For the class", body="Room change", public=False, published_at=now
+    )
+    evaluation = PeerEvaluation.objects.create(
+        offering=offering,
+        item=project,
+        group=bandits,
+        group_name=bandits.name,
+        member_ids=[users["student"].pk, users["buddy"].pk],
+        opens_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(days=7),
+    )
+    notification = Notification.objects.create(
+        user=users["student"], kind=_notification_kind(), title="Graded"
+    )
     tokens = {role: api_token_create(user=u, name="matrix").secret for role, u in users.items()}
     own_token = api_token_create(user=users["student"], name="own")
     nothing = 999_999
@@ -539,17 +575,23 @@ def world(db, settings, tmp_path) -> World:
         "homework:regrade": {"key": assignment.key},
         "gradebook:histogram": {"slug": assignment.item.slug},
         "announcements:private_feed": {"token": "not-a-token"},
-        "announcements:detail": {"pk": nothing},
-        "announcements:edit": {"pk": nothing},
-        "announcements:delete": {"pk": nothing},
-        "announcements:read": {"pk": nothing},
-        "peer:evaluate": {"pk": nothing},
+        "announcements:detail": {"pk": announcement.pk},
+        "announcements:edit": {"pk": announcement.pk},
+        "announcements:delete": {"pk": announcement.pk},
+        "announcements:read": {"pk": announcement.pk},
+        "peer:evaluate": {"pk": evaluation.pk},
         "peer:item": {"slug": project.slug},
         "peer:history": {"user_id": users["student"].pk},
-        "notifications:open": {"pk": nothing},
-        "notifications:read": {"pk": nothing},
+        "notifications:open": {"pk": notification.pk},
+        "notifications:read": {"pk": notification.pk},
     }
     return World(users=users, kwargs=kwargs, api_tokens=tokens)
+
+
+def _notification_kind() -> str:
+    from courseweb.notifications.models import Kind
+
+    return next(iter(Kind)).value
 
 
 def _matches(expected: str, got: str) -> bool:
