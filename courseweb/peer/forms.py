@@ -55,9 +55,10 @@ class EvaluationForm(forms.Form):
             total = sum(data[f"points_{u.pk}"] for u in self.members)
             expected = contribution.EQUAL_SHARE * len(self.members)
             if total != expected:
+                example = (
+                    " For example, 120 for one of you and 80 for the other." if len(self.members) == 2 else ""
+                )
                 raise forms.ValidationError(
-                    f"The points must add up to {expected}; yours add up to {total}. "
-                    f"For example, {expected // len(self.members) + 20} for one and "
-                    f"{expected // len(self.members) - 20} for the other."
+                    f"The points must add up to {expected}; yours add up to {total}.{example}"
                 )
         return data

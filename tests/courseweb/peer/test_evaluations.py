@@ -121,3 +121,20 @@ def test_owed_evaluation_is_on_the_home_to_do_list(client, offering, item, pair)
     home = client.get("/").content.decode()
     assert reverse("peer:evaluate", args=[evaluation.pk]) in home
     assert f"Buddy evaluation: {item.title}" in home
+
+
+def test_form_for_three_asks_for_a_total_of_300_without_the_pair_example():
+    from types import SimpleNamespace
+
+    from courseweb.peer.forms import EvaluationForm
+
+    people = [SimpleNamespace(pk=n, display_name=f"P{n}", username=f"p{n}") for n in (1, 2, 3)]
+    form = EvaluationForm(
+        {"points_1": "120", "points_2": "100", "points_3": "100"}, members=people, me=people[0]
+    )
+    assert not form.is_valid()
+    assert form.non_field_errors() == ["The points must add up to 300; yours add up to 320."]
+    ok = EvaluationForm(
+        {"points_1": "120", "points_2": "100", "points_3": "80"}, members=people, me=people[0]
+    )
+    assert ok.is_valid() and ok.points() == {1: 120, 2: 100, 3: 80}
