@@ -89,3 +89,57 @@ def _peer_entries(*, offering: Offering, user: Any, now: datetime) -> list[TodoE
         for e, answered in owed_evaluations(offering=offering, user=user, now=now)
         if not answered
     ]
+
+
+@dataclass(frozen=True)
+class TodoExtras:
+    """The rest of the home to-do: for a student, work graded since they last looked (unread grade
+    notifications) and pending group invitations; for staff, manual grading still to do, the grading engine's
+    flags and failures, and students without a group after the registration deadline."""
+
+    graded: list[Any]
+    invitations: list[Any]
+    ungraded: list[dict[str, Any]]
+    flagged: list[Any]
+    ungrouped: list[Any]
+
+    def __bool__(self) -> bool:
+        return any((self.graded, self.invitations, self.ungraded, self.flagged, self.ungrouped))
+
+
+def todo_extras(*, offering: Offering, user: Any, now: datetime, staff: bool) -> TodoExtras:
+    from courseweb.courses.models import Enrollment, Role
+    from courseweb.groups.models import Invitation, InvitationStatus
+    from courseweb.notifications.models import Kind, Notification
+    from courseweb.notifications.reminders import flagged_jobs, ungraded_work
+
+    if not staff:
+        graded = list(
+            Notification.objects.filter(
+                user=user, kind__in=[Kind.GRADED, Kind.MANUAL_GRADE], read_at__isnull=True
+            )[:20]
+        )
+        invitations = list(
+            Invitation.objects.filter(
+                offering=offering, invitee=user, status=InvitationStatus.PENDING
+            ).select_related("group", "invited_by")
+        )
+        return TodoExtras(graded=graded, invitations=invitations, ungraded=[], flagged=[], ungrouped=[])
+    deadline = offering.group_registration_deadline
+    ungrouped = []
+    if deadline is not None and deadline <= now:
+        grouped = Membership.objects.filter(offering=offering).values_list("user_id", flat=True)
+        ungrouped = [
+            e.user
+            for e in Enrollment.objects.filter(offering=offering, role=Role.STUDENT)
+            .exclude(user_id__in=grouped)
+            .select_related("user")
+            .order_by("user__display_name", "user__username")
+        ]
+    return TodoExtras(
+        graded=[],
+        invitations=[],
+        ungraded=ungraded_work(offering=offering),
+        flagged=flagged_jobs(offering=offering),
+        ungrouped=ungrouped,
+    )

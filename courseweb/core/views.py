@@ -14,7 +14,7 @@ from courseweb.courses.selectors import deadline_list_upcoming, offering_current
 from courseweb.lectures.selectors import session_this_week
 
 from .health import OK, health_report, workers_alive
-from .selectors import todo_list
+from .selectors import todo_extras, todo_list
 
 
 def home(request):
@@ -30,6 +30,13 @@ def home(request):
         listed = {e.item.pk for e in context["todo"]}
         # The to-do shows the student's own deadline for these items; the course-wide one would disagree.
         context["deadlines"] = [d for d in context["deadlines"] if d.coursework_id not in listed]
+    if offering and role_in(request.user, offering) in (Role.STUDENT, Role.TA, Role.INSTRUCTOR):
+        context["todo_extras"] = todo_extras(
+            offering=offering,
+            user=request.user,
+            now=now,
+            staff=role_in(request.user, offering) != Role.STUDENT,
+        )
     if offering and request.user.is_authenticated:
         context["unread_announcements"] = announcement_list_unread(offering=offering, user=request.user)
     return render(request, "core/home.html", context)
