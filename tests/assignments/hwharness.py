@@ -162,7 +162,10 @@ def autograde(source: Path, submission: Path, *, seed: int | None = None) -> Gra
     args = [PYTHON, "-m", "graders", "autograde", str(source), str(submission), "--json"]
     if seed is not None:
         args += ["--seed", str(seed)]
-    payload = json.loads(_run(args, cwd=REPO).stdout)
+    return _result(json.loads(_run(args, cwd=REPO).stdout))
+
+
+def _result(payload: dict) -> GradeResult:
     cells = {
         (stem, gid): CellResult(_number(c["score"]), float(c["max_score"]), str(c.get("status", "")))
         for stem, nb in payload["notebooks"].items()
@@ -172,6 +175,50 @@ def autograde(source: Path, submission: Path, *, seed: int | None = None) -> Gra
     return GradeResult(
         float(payload["score"]), float(payload["max_score"]), cells, payload.get("error"), cpu_s
     )
+
+
+def autograde_batch(
+    source: Path, submissions: dict[str, Path], *, workdir: Path
+) -> dict[str, GradeResult | EngineFailure]:
+    """Grade several submissions of one assignment in one warm sandbox (``python -m graders autograde-batch``).
+
+    Each submission is graded exactly as ``autograde`` grades it; only the sandbox start-up is shared. A
+    submission the engine failed on raises when its result is asked for, as a one-shot call would.
+    """
+    root = workdir / "submitted"
+    if root.exists():
+        shutil.rmtree(root)
+    names = {}
+    for index, (key, folder) in enumerate(submissions.items()):
+        name = f"s{index:03d}"
+        names[name] = key
+        shutil.copytree(folder, root / name)
+    args = [PYTHON, "-m", "graders", "autograde-batch", str(source), str(root), "--json"]
+    env = dict(os.environ, PATH=f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("GRADER_SEED", None)
+    proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=ENGINE_TIMEOUT_S)
+    results: dict[str, GradeResult | EngineFailure] = {}
+    failures: dict[str, str] = {}
+    for line in proc.stdout.splitlines():
+        payload = json.loads(line)
+        key = names[payload.pop("student")]
+        if "engine_error" in payload:
+            failures[key] = str(payload["engine_error"])
+        else:
+            results[key] = _result(payload)
+    missing = set(submissions) - set(results) - set(failures)
+    if missing or proc.returncode not in (0, 1):
+        raise RuntimeError(
+            f"{' '.join(args)} failed ({proc.returncode}) for {sorted(missing)}:\n{proc.stderr[-3000:]}"
+        )
+    return {**results, **{key: EngineFailure(error) for key, error in failures.items()}}
+
+
+@dataclass(frozen=True)
+class EngineFailure:
+    """A batch submission the engine itself failed on (``grade`` raises it, as a one-shot call would)."""
+
+    message: str
 
 
 def _nbgrader(course: Path, *args: str, seed: int | None = None) -> None:
@@ -215,9 +262,10 @@ class GradingSession:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self._grades: dict[tuple[str, str, int | None], GradeResult] = {}
+        self._grades: dict[tuple[str, str, int | None], GradeResult | EngineFailure] = {}
         self._released: dict[str, Path] = {}
         self._visible: dict[str, dict[str, str | None]] = {}
+        self._batched: set[str] = set()
 
     def released(self, assignment: Assignment) -> Path:
         if assignment.id not in self._released:
@@ -230,9 +278,30 @@ class GradingSession:
 
     def grade(self, assignment: Assignment, submission: Path, *, seed: int | None = None) -> GradeResult:
         key = (assignment.id, str(submission), seed)
+        if key not in self._grades and seed is None and BACKEND == "engine":
+            self._grade_all(assignment)
         if key not in self._grades:
             self._grades[key] = autograde(assignment.source, submission, seed=seed)
-        return self._grades[key]
+        result = self._grades[key]
+        if isinstance(result, EngineFailure):
+            raise RuntimeError(f"the engine failed on {submission}: {result.message}")
+        return result
+
+    def _grade_all(self, assignment: Assignment) -> None:
+        """Grade the reference, the released notebook and every mutant of ``assignment`` in one warm batch.
+
+        One-shot gradings pay the sandbox start-up (an interpreter importing numpy, torch, ...) every time;
+        the batch pays it once per assignment. Each submission still gets its own result, checked by its own
+        test.
+        """
+        if assignment.id in self._batched:
+            return
+        self._batched.add(assignment.id)
+        folders = [assignment.source, self.released(assignment), *(m.path for m in assignment.mutants)]
+        work = self.workdir / "batch" / assignment.id
+        results = autograde_batch(assignment.source, {str(f): f for f in folders}, workdir=work)
+        for folder, result in results.items():
+            self._grades[(assignment.id, folder, None)] = result
 
     def visible(self, notebook: Path, *, data: Path | None = None) -> dict[str, str | None]:
         """Visible-test errors of ``notebook``, run beside the data files of the source folder ``data``."""
