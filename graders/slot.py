@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from graders import sandbox
+from graders import sandbox, seccomp
 from graders.harness import MODULES, wire
 from graders.limits import Limits
 from graders.protocol import EventHandler, NotebookRun
@@ -132,6 +132,8 @@ class Slot:
         self.env: dict[str, str] = {}
         self.tmpdir = ""
         self.inbox_id: tuple[int, int] | None = None
+        self.limits: Limits | None = None
+        self.rebuilds = 0  # times a reset could not prove the slot clean and the slot was replaced
 
     @property
     def reusable(self) -> bool:
@@ -158,11 +160,13 @@ class Slot:
                 if self.lease.uid is not None:
                     os.chown(folder, self.lease.uid, self.lease.uid)
             workdir, tmpdirs, inbox = str(work), [str(tmp)], str(self.lease.directory / "in")
+            home, seccomp_fd = workdir, None
             env = base_env(workdir=workdir, tmpdir=str(tmp), sandboxed=False)
             argv = [sys.executable, "-I", "-B", "-c", BOOTSTRAP]
             cwd: str | None = workdir
         else:
             workdir, tmpdirs, inbox = f"{sandbox.SCRATCH}/work", ["/tmp", "/dev/shm"], sandbox.INBOX
+            home, seccomp_fd = sandbox.SCRATCH, seccomp.program_fd()
             env = base_env(workdir=workdir, tmpdir="/tmp")
             argv = sandbox.bwrap_argv(
                 lease=self.lease,
@@ -170,6 +174,7 @@ class Slot:
                 scratch_mb=Limits().scratch_mb,
                 env=env,
                 devices=self.devices,
+                seccomp_fd=seccomp_fd,
             )
             argv += [sandbox.sandbox_python(), "-I", "-B", "-c", BOOTSTRAP]
             cwd = None
@@ -177,16 +182,20 @@ class Slot:
         self.inbox_id = _folder_id(self.lease.directory / "in")
         events_r, events_w = os.pipe()
         self.errlog = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the slot
-        self.proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.errlog,
-            pass_fds=(events_w,),
-            env=env if self.mode == "none" else {},
-            cwd=cwd,
-            close_fds=True,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.errlog,
+                pass_fds=(events_w,) if seccomp_fd is None else (events_w, seccomp_fd),
+                env=env if self.mode == "none" else {},
+                cwd=cwd,
+                close_fds=True,
+            )
+        finally:
+            if seccomp_fd is not None:
+                os.close(seccomp_fd)
         os.close(events_w)
         self.events_fd = events_r
         os.set_blocking(events_r, False)
@@ -199,6 +208,8 @@ class Slot:
             "workdir": workdir,
             "inbox": inbox,
             "tmpdirs": tmpdirs,
+            "home": home,
+            "private_ipc": self.mode != "none",  # SysV IPC objects are checked in the slot's own namespace
             "preload": list(self.preload),
             "events_fd": events_w,
         }
@@ -248,6 +259,7 @@ class Slot:
         return None
 
     def apply_limits(self, limits: Limits) -> None:
+        self.limits = limits
         if self.cgroup is None:
             return
         zygote_mb = float(self.ready_info.get("rss_mb", 0)) or 600.0
@@ -259,8 +271,10 @@ class Slot:
                 if (path / "pids.max").exists():
                     (path / "pids.max").write_text(str(limits.max_processes + 16))
 
-    def reset(self, *, files: dict[str, Path]) -> None:
-        """Kill the previous submission's processes, wipe scratch and stage this submission's files."""
+    def reset(self, *, files: dict[str, Path], rebuilt: bool = False) -> None:
+        """Kill the previous submission's processes, wipe scratch and SysV IPC and stage this submission's
+        files. Fails closed: a slot whose wipe cannot prove it clean is destroyed and rebuilt (new zygote,
+        new folders, new IPC namespace), and a rebuilt slot that is still not clean is an error."""
         assert self.lease is not None
         inbox = self.lease.directory / "in"
         # The folder is bind-mounted into the sandbox: empty it in place. Replacing it would leave the mount
@@ -277,8 +291,23 @@ class Slot:
         reply = self.expect("reset_done", timeout=60)
         if reply is None:
             raise RuntimeError(ERR_START.format(detail="reset failed"))
-        if self.lease.uid is not None:
-            sandbox.kill_uid(self.lease.uid)
+        if self.lease.uid is not None and not sandbox.kill_uid(self.lease.uid):
+            reply["clean"] = False
+        if not reply.get("clean"):
+            if rebuilt:
+                raise RuntimeError(ERR_START.format(detail=f"a new slot is not clean: {self.stderr_tail()}"))
+            self.rebuild()
+            self.reset(files=files, rebuilt=True)
+
+    def rebuild(self) -> None:
+        """Replace the sandbox by a fresh one (new lease folders, zygote, namespaces and key)."""
+        limits = self.limits
+        self.close()
+        self.key = secrets.token_bytes(32)
+        self.rebuilds += 1
+        self.start()
+        if limits is not None:
+            self.apply_limits(limits)
 
     def finish(self) -> None:
         """Kill whatever the submission left running (daemons, pools) as soon as grading ends."""

@@ -19,7 +19,7 @@ import signal
 import time
 from typing import Any
 
-from . import cells, guard, runner, wire
+from . import cells, guard, runner, scrub, wire
 
 _UNSET = object()
 PR_SET_DUMPABLE = 4
@@ -37,6 +37,9 @@ class Harness:
         self.workdir: str = init["workdir"]
         self.inbox: str | None = init.get("inbox")
         self.tmpdirs: list[str] = list(init.get("tmpdirs", []))
+        # the slot's home (the work folder is inside it) and the tmp folders are wiped whole between submissions
+        self.home: str = init.get("home") or self.workdir
+        self.private_ipc = bool(init.get("private_ipc"))
         self.preload_seconds = 0.0
         self.shell: Any = None
         self.base_ns: dict[str, Any] = {}
@@ -79,7 +82,20 @@ class Harness:
     def prctl(self, option: int, value: int) -> None:
         self.libc.prctl(option, value, 0, 0, 0)
 
+    def clear_preload_leftovers(self) -> None:
+        """Remove what preloading left (as root) in the folders wiped between submissions: IPython's profile
+        in /tmp, matplotlib's font list, fontconfig's cache under HOME (which made the work folder root's).
+        The libraries hold what they need in memory; a fresh slot's folders are then empty, and any entry
+        found there after a submission is the submission's own."""
+        for folder in self.wiped_folders():
+            if os.path.isdir(folder):
+                scrub.empty_tree(folder)
+
+    def wiped_folders(self) -> list[str]:
+        return list(dict.fromkeys([self.home, *self.tmpdirs]))
+
     def serve(self) -> None:
+        self.clear_preload_leftovers()
         self.prctl(PR_SET_DUMPABLE, 0)
         self.prctl(PR_SET_CHILD_SUBREAPER, 1)
         snap = self.snapshot
@@ -127,8 +143,9 @@ class Harness:
                 os.kill(self.child, int(command["sig"]))
         elif kind == "reset":
             self.kill_all()
-            self.as_slot_user(self.wipe_and_fill)
-            self.reply({"t": "reset_done"})
+            clean = not self.slot_processes() if self.uid is not None else True
+            clean = self.as_slot_user(self.wipe_and_fill) and clean
+            self.reply({"t": "reset_done", "clean": clean})
         elif kind == "killall":
             self.kill_all()
             self.reply({"t": "killed"})
@@ -168,19 +185,25 @@ class Harness:
             else:
                 os.waitpid(info.si_pid, 0)
 
-    def as_slot_user(self, func: Any) -> None:
-        """Run ``func`` in a short-lived child with the slot's uid (kill, wipe)."""
+    def as_slot_user(self, func: Any) -> bool:
+        """Run ``func`` in a short-lived child with the slot's uid (kill, wipe); True when it returned."""
         pid = os.fork()
         if pid == 0:
+            code = 1
             try:
                 if self.uid is not None:
                     os.setgroups([])
                     os.setresgid(self.uid, self.uid, self.uid)
                     os.setresuid(self.uid, self.uid, self.uid)
                 func()
+                code = 0
+            except BaseException as exc:  # reported through the exit status
+                with contextlib.suppress(Exception):
+                    os.write(2, f"grader: the slot-user step failed: {exc!r}\n".encode())
             finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
     def kill_all(self) -> None:
         """SIGKILL every process of the slot's uid (the zygote itself runs as another uid)."""
@@ -190,7 +213,7 @@ class Harness:
                     os.killpg(self.child, signal.SIGKILL)
             return
         for _ in range(50):
-            self.as_slot_user(lambda: os.kill(-1, signal.SIGKILL))
+            self.as_slot_user(_kill_every_process_of_this_uid)
             self.reap()
             if not self.slot_processes():
                 return
@@ -213,17 +236,17 @@ class Harness:
         return found
 
     def wipe_and_fill(self) -> None:
+        """Empty the home (work folder included) and tmp folders and remove every SysV IPC object; raise
+        (a non-zero exit of the wipe child, so the host rebuilds the slot) when the slot is not proven clean."""
+        problems: list[str] = []
+        for folder in self.wiped_folders():
+            if os.path.isdir(folder):
+                problems += scrub.empty_tree(folder)
+        if self.private_ipc:
+            problems += scrub.remove_sysv_ipc()
+        if problems:
+            raise RuntimeError("; ".join(problems))
         os.makedirs(self.workdir, exist_ok=True)
-        for folder in [self.workdir, *self.tmpdirs]:
-            if not os.path.isdir(folder):
-                continue
-            for name in os.listdir(folder):
-                path = os.path.join(folder, name)
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, onerror=_force_remove)
-                else:
-                    with contextlib.suppress(OSError):
-                        os.unlink(path)
         if self.inbox and os.path.isdir(self.inbox):
             shutil.copytree(self.inbox, self.workdir, dirs_exist_ok=True)
 
@@ -242,13 +265,9 @@ class Harness:
         self.reply({"t": "started"})
 
 
-def _force_remove(func: Any, path: str, _exc: Any) -> None:
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
-        func(path)
-    except OSError:
-        pass
+def _kill_every_process_of_this_uid() -> None:
+    with contextlib.suppress(ProcessLookupError):  # none left
+        os.kill(-1, signal.SIGKILL)
 
 
 def _rss_mb() -> float:
