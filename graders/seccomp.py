@@ -1,8 +1,9 @@
 """The seccomp filter bubblewrap installs in the sandbox (``bwrap --seccomp FD``): no user namespaces.
 
 bubblewrap's own ``--disable-userns`` needs ``--unshare-user``, which the default (root) mode does not use, so the
-sandbox gets a classic BPF program instead. It is written out here, instruction by instruction, because the only
-library that builds such programs (libseccomp's Python binding) is not pip-installable; the program is short:
+sandbox gets a classic BPF program instead. It is written out here, instruction by instruction: libseccomp's own
+Python binding is not on PyPI, and ``pyseccomp`` (a ctypes wrapper last released in 2021) would need the system's
+libseccomp in every worker image, for a program of thirteen instructions (on x86_64):
 
 ====  ===========================================  ====================================================
  #    instruction                                  meaning
