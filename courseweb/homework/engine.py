@@ -1,7 +1,8 @@
 """The one place the site calls the grading engine (`graders`, plain Python, never imports Django).
 
 Only the engine's public API is used: `graders.release(source, out)`, `graders.autograde(source, submission,
-*, seed, on_progress, pool)` and `graders.Pool`. The site never shells out to the engine's CLI and never runs a
+*, limits, seed, env, on_progress, pool)`, `graders.Pool` and
+`graders.limits.limits_from_mapping`. The site never shells out to the engine's CLI and never runs a
 notebook itself. Each worker process keeps one warm engine slot (a sandboxed, pre-imported interpreter) and
 warms it when the process starts, so the first submission after a deploy is as fast as the rest.
 """

@@ -1,6 +1,7 @@
 """Celery tasks for homework grading: thin wrappers that take ids and call one service.
 
-`grade_job` runs on the `grading` queue (or `gpu` for assignments that need one). It is idempotent (the job row's
+`grade_job` runs on the queue `grading_route` chose for the job (`grading`, or `gpu` where GPU nodes grade or a
+`requires_gpu` assignment waits for one). It is idempotent (the job row's
 state machine and lease decide whether there is anything to do), acknowledged late and rejected when its worker
 is lost, so Redis redelivers it; the filesystem broker drops such messages, which is why every worker also runs
 the lease reaper: a daemon thread started on `worker_ready` that calls `jobs_reap` every few seconds (no extra

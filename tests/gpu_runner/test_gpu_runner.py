@@ -216,3 +216,15 @@ def test_a_killed_holder_frees_its_slot_and_its_memory(tmp_path):
 def test_no_gpu_node_means_no_lease(tmp_path):
     with pytest.raises(NoGpuAvailable, match="no GPU"), gpu_lease(gpus=[], lock_dir=tmp_path):
         pass
+
+
+def test_the_installed_nvml_binding_reports_no_gpu_on_a_node_without_a_driver():
+    import shutil
+
+    import pynvml  # nvidia-ml-py, pinned in pyproject.toml
+
+    if shutil.which("nvidia-smi") or Path("/dev/nvidiactl").exists():
+        pytest.skip("this machine has an NVIDIA driver: see the GPU test in test_gpu_routing.py")
+    assert hasattr(pynvml, "nvmlDeviceGetMinorNumber")
+    assert nvml_inventory() is None
+    assert gpu_inventory() == []
