@@ -1,14 +1,16 @@
 """The journeys' harness: one `make run`-style stack per journey module and a `Journey` that walks it in Chromium.
 
 The stack is what `make run` starts, in a throwaway COURSEWEB_VAR_DIR on a free port: SQLite and the filesystem
-broker, `manage.py runserver` and a real Celery worker (the grading sandbox included), with the journeys' course
-built by `seed.py` through the site's own services. Its logs are kept; when the module ends the stack stops and
+broker, `manage.py runserver` and a real Celery worker (the grading sandbox included), with `make run`'s settings
+(`settings.py` only swaps in a fast password hasher) and the journeys' course built by `seed.py` through the site's
+own services. Its logs are kept (JOURNEYS_KEEP=1 keeps the whole folder); when the module ends the stack stops and
 the web server's log is checked: no request was answered with HTTP 500.
 
 A `Journey` wraps one Chromium page at 1,280 px. Every page it lands on is checked with axe-core (no serious or
 critical violation) and, when it was reached with GET, reloaded in a 390 px phone page for the overflow check
-(`document.documentElement.scrollWidth <= innerWidth`). Journeys therefore read as user stories: `j.goto`,
-`j.click`, `j.submit`, `j.download`, `j.login_as`.
+(`document.documentElement.scrollWidth <= innerWidth`). Findings are collected and reported together when the
+journey ends. Journeys therefore read as user stories: `j.login_as`, `j.goto`, `j.link`, `j.button`, `j.click`,
+`j.download`.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ def _stack_env(var: Path, port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ISOLATED}
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "courseweb.settings.dev",
+            "DJANGO_SETTINGS_MODULE": "tests.e2e.journeys.settings",
             "COURSEWEB_VAR_DIR": str(var),
             "DATABASE_URL": f"sqlite:///{var / 'db.sqlite3'}",
             "CELERY_BROKER_URL": "filesystem://",
@@ -142,18 +144,19 @@ def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
         )
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM to the process group; whatever is left after a few seconds (a sandbox, a slow worker) is killed."""
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """SIGTERM to each process group; whatever is left after a few seconds (a sandbox, a slow worker) is killed."""
+    for proc in procs:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
 
 
 def _wait_healthy(url: str, procs: list[subprocess.Popen], logs: list[Path], timeout: float = 180) -> None:
@@ -210,8 +213,7 @@ def stack(migrated_db, request) -> Iterator[Stack]:
         )
         yield s
     finally:
-        for proc in reversed(s.procs):
-            _stop(proc)
+        _stop(s.procs)
     errors = s.served_500()
     assert errors == [], f"the server answered HTTP 500 (log: {s.web_log}):\n" + "\n".join(errors)
     if not os.environ.get("JOURNEYS_KEEP"):
@@ -235,11 +237,18 @@ class Journey:
         self.visited: list[str] = []
         self._nav_method = "GET"
 
+        self._nav_status = 200
+
         def on_request(req):
             if req.is_navigation_request() and req.frame == self.page.main_frame:
                 self._nav_method = req.method
 
+        def on_response(resp):
+            if resp.request.is_navigation_request() and resp.frame == self.page.main_frame:
+                self._nav_status = resp.status
+
         self.page.on("request", on_request)
+        self.page.on("response", on_response)
 
     # --- moving around ------------------------------------------------------------------------------
     def url(self, path: str) -> str:
@@ -308,6 +317,7 @@ class Journey:
         """
         url = self.page.url
         self.visited.append(url)
+        assert self._nav_status < 500, f"{self._nav_method} {url} as {self.user}: HTTP {self._nav_status}"
         shown = hashlib.sha256(self.page.evaluate("() => document.body.innerText").encode()).hexdigest()
         key = (self.user, self._nav_method, url, shown)
         if key in self.checked:
