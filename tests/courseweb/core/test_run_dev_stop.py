@@ -129,7 +129,7 @@ def test_ctrl_c_stops_the_server_the_worker_and_every_sandbox(tmp_path: Path) ->
         assert len(sessions) >= 3, "the web server and the worker run in sessions of their own"
         os.killpg(proc.pid, signal.SIGINT)
         with contextlib.suppress(AssertionError):
-            wait_for(lambda: not _left(before, proc.pid, sessions), timeout=60, what="everything to stop")
+            wait_for(lambda: not _left(before, proc.pid, sessions), timeout=30, what="everything to stop")
         assert _left(before, proc.pid, sessions) == [], log_text()
         assert proc.wait(timeout=30) is not None
     finally:
