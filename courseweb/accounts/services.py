@@ -46,6 +46,13 @@ def _unique_username(email: str) -> str:
     return candidate
 
 
+def _course_code() -> str:
+    from courseweb.courses.selectors import offering_current
+
+    current = offering_current()
+    return current.code if current else "course"
+
+
 def invitation_send(*, user: User) -> None:
     """E-mail a set-password link (Django's password-reset token, valid PASSWORD_RESET_TIMEOUT), through the
     notifications service: the link is made when the e-mail is sent and never stored."""
@@ -55,8 +62,8 @@ def invitation_send(*, user: User) -> None:
     notify(
         users=[user],
         kind=Kind.ACCOUNT,
-        title="Your DOTE 6635 course site account",
-        body="An account was created for you on the DOTE 6635 course site.",
+        title=f"Your {_course_code()} course site account",
+        body=f"An account was created for you on the {_course_code()} course site.",
         url=reverse("login"),
     )
 

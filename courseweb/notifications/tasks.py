@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from courseweb.courses.selectors import offering_current
+
 from .models import Kind, Notification
 
 
@@ -57,6 +59,8 @@ def email_text(notification: Notification) -> str:
 def notifications_email(notification_ids: list[int]) -> int:
     """Send each notification's e-mail once: claiming `emailed_at` first makes a repeated task send nothing."""
     sent = []
+    current = offering_current()
+    code = current.code if current else "Course site"
     for notification in Notification.objects.filter(
         pk__in=notification_ids, email_wanted=True, emailed_at__isnull=True
     ).select_related("user"):
@@ -66,7 +70,7 @@ def notifications_email(notification_ids: list[int]) -> int:
             continue
         sent.append(
             EmailMessage(
-                subject=f"DOTE 6635: {notification.title}"[:200],
+                subject=f"{code}: {notification.title}"[:200],
                 body=email_text(notification),
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[notification.user.email],
