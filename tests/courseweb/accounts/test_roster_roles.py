@@ -104,3 +104,18 @@ def test_the_instructor_changes_roles_and_every_change_is_logged_and_shown(clien
     # a TA sees the roster but not the log
     client.force_login(student)  # now a TA
     assert "Role changes" not in client.get("/accounts/roster/").content.decode()
+
+
+def test_the_role_change_log_is_read_only_in_the_admin(client, course):
+    offering, instructor, _ta, student = course
+    from courseweb.accounts.services import role_set
+
+    role_set(user=student, offering=offering, role=Role.TA, actor=instructor, via="test")
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    page = client.get("/admin/accounts/rolechange/")
+    assert page.status_code == 200 and student.username in page.content.decode()
+    assert client.get("/admin/accounts/rolechange/add/").status_code == 403
+    change = RoleChange.objects.get()
+    assert client.post(f"/admin/accounts/rolechange/{change.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert RoleChange.objects.filter(pk=change.pk).exists()
