@@ -108,6 +108,7 @@ def test_ctrl_c_stops_the_server_the_worker_and_every_sandbox(tmp_path: Path) ->
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     log_text = lambda: (tmp_path / "run-dev.log").read_text()[-4000:]  # noqa: E731
+    sessions: set[int] = {proc.pid}
     try:
         try:
             wait_for(
@@ -125,7 +126,7 @@ def test_ctrl_c_stops_the_server_the_worker_and_every_sandbox(tmp_path: Path) ->
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{log_text()}") from exc
         before = _tree(proc.pid, _procs())
-        sessions = {info[2] for info in before.values()}
+        sessions |= {info[2] for info in before.values()}
         assert len(sessions) >= 3, "the web server and the worker run in sessions of their own"
         os.killpg(proc.pid, signal.SIGINT)
         with contextlib.suppress(AssertionError):
@@ -135,8 +136,15 @@ def test_ctrl_c_stops_the_server_the_worker_and_every_sandbox(tmp_path: Path) ->
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        for pid in _tree(proc.pid, _procs()):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        # whatever failed, leave nothing behind: the script's tree and every session its children started
+        for sid in sessions:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(sid, signal.SIGKILL)
+        procs = _procs()
+        tree = _tree(proc.pid, procs)
+        for pid, info in procs.items():
+            if pid in tree or info[2] in sessions:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
         proc.wait(timeout=30)
         log.close()
