@@ -3,7 +3,7 @@
 * The student logs in with her e-mail address, follows her to-do list, the schedule, a lecture page with its
   materials and notes, forms a group with a classmate, signs the group up for a scribing place and a paper and
   moves the scribing place, hands in the homework (a wrong notebook, then a right one, watching the grading live),
-  reads the feedback, hands in the project proposal and reads her grades.
+  reads the feedback, chooses which submission counts, hands in the project proposal and reads her grades.
 * The TA opens an assignment's staff page, grants extensions to a group and to a student, grades a written answer
   with a comment that the student then reads, regrades, and downloads the gradebook's CSVs.
 * The instructor uploads the roster, adds materials to a lecture, moves a group between sign-up slots and reads the
@@ -144,6 +144,18 @@ def test_student_goes_through_the_course(journey, tmp_path):
     j.check()
     assert "Score: 3 / 5" in status.inner_text()
     assert "2 points pending" in status.inner_text()
+
+    # Which submission counts: the latest by default; Amy tries the other, then goes back to the default.
+    j.link("Tiny homework")
+    history = page.locator("table", has=page.get_by_role("columnheader", name="Counts"))
+    assert (
+        history.locator("tr.counted").count() == 1 and "3 / 5" in history.locator("tr.counted").inner_text()
+    )
+    j.click(history.locator("button", has_text="Count this one").first)
+    assert "0 / 5" in history.locator("tr.counted").inner_text()
+    assert page.get_by_text("Your group chose the submission marked").is_visible()
+    j.button("Back to the default")
+    assert "3 / 5" in history.locator("tr.counted").inner_text()
 
     # The project proposal: a file handed in for the group, found from the to-do list.
     j.goto("/")
