@@ -17,12 +17,9 @@ assets: $(STAMP)
 run: setup
 	bin/run-dev
 
-# Independent tests run in parallel (pytest-xdist, one database and broker per test process); an assignment's
-# engine-graded tests share one process (xdist_group) so its submissions are graded in one warm batch.
-PYTEST_WORKERS ?= 2
-
+# `bin/test`: independent tests in parallel (pytest-xdist), then the browser and real-worker tests in one process.
 test: setup
-	$(PY) -m pytest -m "not slow" -n $(PYTEST_WORKERS) --dist loadgroup --durations=30 $(PYTEST_ARGS)
+	PYTEST_ARGS="$(PYTEST_ARGS)" bin/test
 
 test-slow: setup
 	$(PY) -m pytest -m slow tests/assignments $(PYTEST_ARGS)

@@ -22,7 +22,7 @@ from tests.courseweb.homework.conftest import (  # noqa: F401
     tiny,
 )
 from tests.courseweb.homework.notebooks import to_bytes
-from tests.e2e.conftest import axe_violations, browser_context_factory, login, page  # noqa: F401
+from tests.e2e.conftest import axe_violations, login
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from courseweb.celery import app as celery_app
-from tests.e2e.conftest import axe_violations, browser_context_factory, login, page  # noqa: F401 - fixtures
+from tests.e2e.conftest import axe_violations, login
 from tests.factories import PASSWORD, EnrollmentFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
@@ -31,7 +31,7 @@ def course():
     celery_app.conf.task_always_eager = before
 
 
-def test_staff_post_with_math_and_email_student_reads_it_on_home(page, live_server, course):  # noqa: F811
+def test_staff_post_with_math_and_email_student_reads_it_on_home(page, live_server, course):
     login(page, live_server, "ignis", PASSWORD)
     page.goto(f"{live_server.url}/course/")
     assert page.get_by_role("heading", name="How the course works").is_visible()
