@@ -13,6 +13,7 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -68,16 +69,15 @@ def _prune(folder: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def histogram_cached(*, scores: list[float], max_score: float, title: str) -> tuple[bytes, str]:
-    """(PNG, key): read from the plot folder when these exact numbers were drawn before, else drawn once."""
-    key = histogram_key(scores=scores, max_score=max_score, title=title)
+def png_cached(*, key: str, draw: Callable[[], bytes]) -> tuple[bytes, str]:
+    """(PNG, key): the plot folder's file named `key` when it was drawn before, else `draw()` once, stored."""
     folder = plot_dir()
     path = folder / f"{key}.png"
     try:
         return path.read_bytes(), key
     except FileNotFoundError:
         pass
-    png = histogram_png(scores=scores, max_score=max_score, title=title)
+    png = draw()
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
@@ -85,3 +85,11 @@ def histogram_cached(*, scores: list[float], max_score: float, title: str) -> tu
     os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
     _prune(folder)
     return png, key
+
+
+def histogram_cached(*, scores: list[float], max_score: float, title: str) -> tuple[bytes, str]:
+    """(PNG, key): read from the plot folder when these exact numbers were drawn before, else drawn once."""
+    return png_cached(
+        key=histogram_key(scores=scores, max_score=max_score, title=title),
+        draw=lambda: histogram_png(scores=scores, max_score=max_score, title=title),
+    )

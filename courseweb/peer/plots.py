@@ -6,12 +6,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 
 import matplotlib
 
-from courseweb.gradebook.plots import plot_dir
+from courseweb.gradebook.plots import png_cached
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
@@ -46,17 +44,7 @@ def history_png(*, labels: list[str], values: list[float | None], title: str) ->
 
 
 def history_cached(*, labels: list[str], values: list[float | None], title: str) -> tuple[bytes, str]:
-    key = history_key(labels=labels, values=values, title=title)
-    folder = plot_dir()
-    path = folder / f"{key}.png"
-    try:
-        return path.read_bytes(), key
-    except FileNotFoundError:
-        pass
-    png = history_png(labels=labels, values=values, title=title)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(png)
-    os.replace(tmp, path)
-    return png, key
+    return png_cached(
+        key=history_key(labels=labels, values=values, title=title),
+        draw=lambda: history_png(labels=labels, values=values, title=title),
+    )
