@@ -33,8 +33,9 @@ def role_in(user: Any, offering: Offering | None) -> str | None:
     return cache[offering.pk]
 
 
-def is_course_staff(user: Any, offering: Offering | None = None) -> bool:
-    """Instructors and TAs of the offering, and site superusers."""
+def _has_role(user: Any, offering: Offering | None, roles: tuple[str, ...] | None) -> bool:
+    """Logged in and holding one of `roles` in the offering (the current one by default; `roles=None`: any
+    role); site superusers always."""
     if user is None or not user.is_authenticated:
         return False
     if user.is_superuser:
@@ -43,19 +44,17 @@ def is_course_staff(user: Any, offering: Offering | None = None) -> bool:
         from courseweb.courses.selectors import offering_current
 
         offering = offering_current()
-    return role_in(user, offering) in ("ta", "instructor")
+    role = role_in(user, offering)
+    return role is not None if roles is None else role in roles
+
+
+def is_course_staff(user: Any, offering: Offering | None = None) -> bool:
+    """Instructors and TAs of the offering, and site superusers."""
+    return _has_role(user, offering, ("ta", "instructor"))
 
 
 def is_instructor(user: Any, offering: Offering | None = None) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    if offering is None:
-        from courseweb.courses.selectors import offering_current
-
-        offering = offering_current()
-    return role_in(user, offering) == "instructor"
+    return _has_role(user, offering, ("instructor",))
 
 
 ERROR_NOT_ENROLLED = "This page is for the students and staff enrolled in this course."
@@ -63,15 +62,7 @@ ERROR_NOT_ENROLLED = "This page is for the students and staff enrolled in this c
 
 def is_enrolled(user: Any, offering: Offering | None = None) -> bool:
     """Enrolled in the offering in any role (student, TA, instructor), or a site superuser."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
-        return True
-    if offering is None:
-        from courseweb.courses.selectors import offering_current
-
-        offering = offering_current()
-    return role_in(user, offering) is not None
+    return _has_role(user, offering, None)
 
 
 def check_enrolled(user: Any, offering: Offering | None = None) -> None:
