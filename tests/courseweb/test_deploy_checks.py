@@ -33,6 +33,8 @@ def _documented_env() -> dict[str, str]:
 def test_check_deploy_is_clean_under_prod_with_the_documented_environment(tmp_path):
     env = {**os.environ, **_documented_env(), "COURSEWEB_VAR_DIR": str(tmp_path)}
     env.pop("DJANGO_SETTINGS_MODULE_OVERRIDE", None)
+    # Set by the browser tests' conftest for Playwright's event loop (collected in the same run); never in production.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     assert env["DJANGO_SETTINGS_MODULE"] == "courseweb.settings.prod"
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],
