@@ -25,6 +25,7 @@ from courseweb.access.homework import (
 from courseweb.core.files import file_attachment
 from courseweb.courses.selectors import offering_current
 from courseweb.groups.models import Membership
+from courseweb.homework.deadlines import deadline_for_user
 
 from . import selectors
 from .deadlines import deadlines_for
@@ -38,7 +39,6 @@ from .services.submissions import (
     check_declared_length,
     check_size,
     max_upload_bytes,
-    owner_deadline,
     submission_create,
 )
 from .views_quarantine import anonymous_upload
@@ -90,30 +90,24 @@ def _counted_grades(*, offering, user, rows: list[dict]) -> list:
 
 
 def _assignment_context(request: HttpRequest, assignment, form: NotebookUploadForm) -> dict:
-    group_id = (
-        Membership.objects.filter(offering_id=assignment.offering_id, user=request.user)
-        .values_list("group_id", flat=True)
-        .first()
-    )
+    deadline = deadline_for_user(item=assignment.item, user=request.user)
+    history = selectors.submission_history(assignment=assignment, user=request.user)
     return {
         "assignment": assignment,
         "form": form,
-        "deadline": owner_deadline(assignment=assignment, group_id=group_id, user=request.user),
-        "history": selectors.submission_history(assignment=assignment, user=request.user),
+        "deadline": deadline,
+        "history": history,
         "staff": can_manage_homework(request.user, assignment.offering),
         "max_mb": max_upload_bytes() // 2**20,
-        **_counted_context(request, assignment),
+        **_counted_context(request, assignment, deadline=deadline, history=history),
     }
 
 
-def _counted_context(request: HttpRequest, assignment) -> dict:
+def _counted_context(request: HttpRequest, assignment, *, deadline, history) -> dict:
     """Each submission's grade from the grade pipeline, which one counts, and whether the choice is still open."""
     from courseweb.gradebook.grades import submission_grades
-    from courseweb.homework.deadlines import deadline_for_user
 
     grades, counted_id = submission_grades(assignment=assignment, user=request.user)
-    history = selectors.submission_history(assignment=assignment, user=request.user)
-    deadline = deadline_for_user(item=assignment.item, user=request.user)
     return {
         "history_rows": [(sub, grades.get(sub.pk)) for sub in history],
         "counted_id": counted_id,

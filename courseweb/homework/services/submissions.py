@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from courseweb.groups.models import Membership
 from courseweb.homework import storage
-from courseweb.homework.deadlines import EffectiveDeadline, deadline_for_user
+from courseweb.homework.deadlines import deadline_for_user
 from courseweb.homework.models import Assignment, GradingJob, Submission, SubmissionMember
 from courseweb.homework.services.grading import job_create
 
@@ -146,11 +146,6 @@ def match_notebook(*, assignment: Assignment, filename: str, nb: dict[str, Any])
     return stem
 
 
-def owner_deadline(*, assignment: Assignment, group_id: int | None, user: Any) -> EffectiveDeadline:
-    """The uploader's deadline (their group's, extensions applied): see `courseweb.homework.deadlines`."""
-    return deadline_for_user(item=assignment.item, user=user)
-
-
 def _group_of(*, user: Any, assignment: Assignment) -> tuple[int | None, list[int]]:
     membership = (
         Membership.objects.filter(offering_id=assignment.offering_id, user=user)
@@ -186,7 +181,7 @@ def submission_create(
             # Serialises uploads to one assignment, so two clicks cannot both pass the duplicate check.
             locked = Assignment.objects.select_for_update().select_related("item").get(pk=assignment.pk)
             at = now or timezone.now()
-            deadline = owner_deadline(assignment=locked, group_id=group_id, user=user)
+            deadline = deadline_for_user(item=locked.item, user=user)
             if deadline.is_closed(at=at):
                 cutoff = timezone.localtime(deadline.cutoff_at).strftime("%Y-%m-%d %H:%M")
                 raise SubmissionRejected(

@@ -22,8 +22,9 @@ from courseweb.courses.models import CourseworkItem, Offering
 from courseweb.courses.selectors import offering_current
 from courseweb.groups.models import Membership
 from courseweb.groups.services import registration_open
+from courseweb.homework.deadlines import deadline_for_user
 from courseweb.homework.models import Assignment, GradingJob, JobState
-from courseweb.homework.services.submissions import SubmissionRejected, owner_deadline, submission_create
+from courseweb.homework.services.submissions import SubmissionRejected, submission_create
 from courseweb.lectures.models import Material, Session
 from courseweb.signups.models import SheetKind
 from courseweb.signups.selectors import paper_choices
@@ -82,7 +83,7 @@ def test_demo_is_live_at_any_date(client, settings, today):
     past_hw = Assignment.objects.select_related("item").get(offering=demo, key=PAST_HW)
     assert past_hw.item.due_at < now
     bob = User.objects.get(username="bob")
-    assert owner_deadline(assignment=past_hw, group_id=None, user=carol).is_closed(at=now)
+    assert deadline_for_user(item=past_hw.item, user=carol).is_closed(at=now)
     with pytest.raises(SubmissionRejected):
         submission_create(user=carol, assignment=past_hw, filename=f"{stem}.ipynb", data=data, now=now)
     job = GradingJob.objects.get(submission__assignment=past_hw, submission__members=bob)
