@@ -109,7 +109,7 @@ def _cancel_moot_invitations(*, group: Group, user: Any) -> None:
 
 
 def _lock(group: Group) -> Group:
-    return Group.objects.select_for_update().select_related("offering").get(pk=group.pk)
+    return Group.objects.select_for_update(of=("self",)).select_related("offering").get(pk=group.pk)
 
 
 def group_create(*, user: Any, offering: Offering, name: str, now: datetime | None = None) -> Group:
@@ -213,7 +213,7 @@ def _invitation_notify(invitation: Invitation) -> None:
 
 
 def _lock_pending(invitation: Invitation) -> Invitation:
-    inv = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    inv = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
     if inv.status != InvitationStatus.PENDING:
         raise GroupError(ERROR_INVITATION_CLOSED)
     return inv

@@ -63,7 +63,7 @@ def material_add_file(*, session: Session, kind: str, title: str, upload: File, 
 def material_move(*, material: Material, direction: str) -> Material:
     """Swap the material with its neighbour of the same kind ("up" or "down"); the ends stay where they are."""
     siblings = list(
-        Material.objects.select_for_update()
+        Material.objects.select_for_update(of=("self",))
         .filter(session_id=material.session_id, kind=material.kind)
         .order_by("position", "id")
     )

@@ -60,7 +60,7 @@ def note_assign(*, session: Session, group: Group, actor) -> ScribedNote:
     """Staff assign a group to scribe a session (until the sign-up sheet does it)."""
     if group.offering_id != session.offering_id:
         raise ValidationError(ERROR_WRONG_GROUP)
-    note, created = ScribedNote.objects.select_for_update().get_or_create(
+    note, created = ScribedNote.objects.select_for_update(of=("self",)).get_or_create(
         session=session, defaults={"offering_id": session.offering_id, "group": group}
     )
     if not created and note.group_id != group.pk:
@@ -88,7 +88,7 @@ def note_version_create(
 ) -> NoteVersion:
     """Submit a new version for review (Markdown, or a .tex file converted to Markdown)."""
     fmt, source, original = _source_to_markdown(markdown=markdown, tex=tex)
-    note = ScribedNote.objects.select_for_update().get(pk=note.pk)
+    note = ScribedNote.objects.select_for_update(of=("self",)).get(pk=note.pk)
     last = note.versions.order_by("-number").first()
     if last is not None and last.markdown == source:
         raise ValidationError(ERROR_UNCHANGED)
@@ -125,7 +125,7 @@ def note_comment(*, note: ScribedNote, author, body: str) -> NoteEvent:
 
 @transaction.atomic
 def note_request_changes(*, note: ScribedNote, author, body: str) -> NoteEvent:
-    note = ScribedNote.objects.select_for_update().get(pk=note.pk)
+    note = ScribedNote.objects.select_for_update(of=("self",)).get(pk=note.pk)
     if note.status != NoteStatus.SUBMITTED:
         raise ValidationError(ERROR_NOT_SUBMITTED)
     if not body.strip():
@@ -143,7 +143,7 @@ def note_request_changes(*, note: ScribedNote, author, body: str) -> NoteEvent:
 @transaction.atomic
 def note_publish(*, note: ScribedNote, author, body: str = "") -> ScribedNote:
     """Publish the latest version: it joins the offering's book, ordered by session."""
-    note = ScribedNote.objects.select_for_update().get(pk=note.pk)
+    note = ScribedNote.objects.select_for_update(of=("self",)).get(pk=note.pk)
     latest = note.versions.order_by("-number").first()
     if latest is None:
         raise ValidationError(ERROR_NOTHING_TO_PUBLISH)

@@ -85,7 +85,7 @@ def _check_member(group: Group | None, user: Any) -> Group:
 
 
 def lock_slot(slot_id: int) -> Slot:
-    return Slot.objects.select_for_update().select_related("sheet", "session").get(pk=slot_id)
+    return Slot.objects.select_for_update(of=("self",)).select_related("sheet", "session").get(pk=slot_id)
 
 
 def free_places(slot: Slot) -> list[int]:
@@ -273,7 +273,7 @@ def release_signup(*, signup_id: int, actor: Any, by_staff: bool = False) -> Sig
     """
     slot_id = Signup.objects.values_list("slot_id", flat=True).get(pk=signup_id)
     slot = lock_slot(slot_id)
-    signup = Signup.objects.select_for_update().select_related("group").get(pk=signup_id)
+    signup = Signup.objects.select_for_update(of=("self",)).select_related("group").get(pk=signup_id)
     if signup.status not in ACTIVE:
         raise SignupError(ERROR_NOT_ACTIVE)
     if signup.slot_id != slot.pk:
@@ -344,7 +344,7 @@ def move_signup(
     if sheets[from_slot_id] != sheets[to_slot_id]:
         raise SignupError(ERROR_OTHER_SHEET)
     source, target = lock_slot_pair(from_slot_id, to_slot_id)
-    signup = Signup.objects.select_for_update().select_related("group").get(pk=signup_id)
+    signup = Signup.objects.select_for_update(of=("self",)).select_related("group").get(pk=signup_id)
     if signup.status not in ACTIVE:
         raise SignupError(ERROR_NOT_ACTIVE)
     if signup.slot_id != source.pk:
@@ -401,8 +401,8 @@ def swap_places(
     if slots[first_id] == slots[second_id]:
         raise SignupError(ERROR_SWAP_SAME_SLOT)
     slot_a, slot_b = lock_slot_pair(slots[first_id], slots[second_id])
-    a = Signup.objects.select_for_update().select_related("group").get(pk=first_id)
-    b = Signup.objects.select_for_update().select_related("group").get(pk=second_id)
+    a = Signup.objects.select_for_update(of=("self",)).select_related("group").get(pk=first_id)
+    b = Signup.objects.select_for_update(of=("self",)).select_related("group").get(pk=second_id)
     if a.sheet_id != b.sheet_id:
         raise SignupError(ERROR_OTHER_SHEET)
     if a.status != SignupStatus.CONFIRMED or b.status != SignupStatus.CONFIRMED:
@@ -463,8 +463,8 @@ def swap_request_create(
         raise SignupError(problem)
     with transaction.atomic():
         slot_a, slot_b = lock_slot_pair(signup.slot_id, with_signup.slot_id)
-        mine = Signup.objects.select_for_update().select_related("group").get(pk=signup.pk)
-        theirs = Signup.objects.select_for_update().select_related("group").get(pk=with_signup.pk)
+        mine = Signup.objects.select_for_update(of=("self",)).select_related("group").get(pk=signup.pk)
+        theirs = Signup.objects.select_for_update(of=("self",)).select_related("group").get(pk=with_signup.pk)
         problem = _swap_problem(mine, theirs)
         if problem:
             raise SignupError(problem)
@@ -524,7 +524,7 @@ def _lock_request(request_id: int) -> SwapRequest:
     slots = SwapRequest.objects.values_list("from_slot_id", "to_slot_id").get(pk=request_id)
     lock_slot_pair(*slots)
     return (
-        SwapRequest.objects.select_for_update()
+        SwapRequest.objects.select_for_update(of=("self",))
         .select_related("from_signup__group", "to_signup__group", "sheet")
         .get(pk=request_id)
     )
@@ -576,7 +576,7 @@ def swap_request_answer(*, request: SwapRequest, user: Any, decline: bool) -> Sw
     _check_member(group, user)
     with transaction.atomic():
         request = (
-            SwapRequest.objects.select_for_update()
+            SwapRequest.objects.select_for_update(of=("self",))
             .select_related(
                 "from_signup__group", "to_signup__group", "sheet__offering", "from_slot", "to_slot"
             )

@@ -127,7 +127,7 @@ def job_claim(*, job_id: int, worker: str) -> Claim | None:
     """Take the job if nobody holds a live lease on it; None when there is nothing to do."""
     with transaction.atomic():
         job = (
-            GradingJob.objects.select_for_update()
+            GradingJob.objects.select_for_update(of=("self",))
             .select_related("submission__assignment")
             .filter(pk=job_id)
             .first()
@@ -175,7 +175,7 @@ def job_heartbeat(*, job_id: int, token: str) -> bool:
 def job_progress(*, job_id: int, token: str, progress: dict[str, Any], event: dict[str, Any] | None) -> None:
     """Store the engine's latest progress report (and a phase event with its timestamp)."""
     with transaction.atomic():
-        job = GradingJob.objects.select_for_update().filter(pk=job_id, lease_token=token).first()
+        job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id, lease_token=token).first()
         if job is None or job.state != JobState.RUNNING:
             return
         job.progress = progress
@@ -189,7 +189,7 @@ def job_progress(*, job_id: int, token: str, progress: dict[str, Any], event: di
 def job_complete(*, job_id: int, token: str, outcome: dict[str, Any]) -> bool:
     """Record the engine's result if we still hold the lease; exactly one result per job."""
     with transaction.atomic():
-        job = GradingJob.objects.select_for_update().filter(pk=job_id).first()
+        job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
         if job is None or job.state != JobState.RUNNING or job.lease_token != token:
             return False
         for name, value in outcome.items():
@@ -210,7 +210,7 @@ def job_infra_failure(*, job_id: int, token: str, error: str) -> str:
     """The engine itself failed (not the notebook): requeue with a back-off, up to a bounded number of times."""
     retries = int(setting("HOMEWORK_MAX_INFRA_RETRIES", DEFAULT_MAX_INFRA_RETRIES))
     with transaction.atomic():
-        job = GradingJob.objects.select_for_update().filter(pk=job_id).first()
+        job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
         if job is None or job.state != JobState.RUNNING or job.lease_token != token:
             return "lost"
         job.infra_failures += 1
@@ -254,7 +254,7 @@ def jobs_reap(*, now: datetime | None = None) -> list[int]:
     )
     for job_id in [*expired, *stale]:
         with transaction.atomic():
-            job = GradingJob.objects.select_for_update().filter(pk=job_id).first()
+            job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
             if job is None:
                 continue
             lease_gone = job.state == JobState.RUNNING and job.lease_expires_at and job.lease_expires_at < now

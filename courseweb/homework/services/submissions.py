@@ -179,7 +179,7 @@ def submission_create(
     try:
         with transaction.atomic():
             # Serialises uploads to one assignment, so two clicks cannot both pass the duplicate check.
-            locked = Assignment.objects.select_for_update().select_related("item").get(pk=assignment.pk)
+            locked = Assignment.objects.select_for_update(of=("self",)).select_related("item").get(pk=assignment.pk)
             at = now or timezone.now()
             deadline = deadline_for_user(item=locked.item, user=user)
             if deadline.is_closed(at=at):

@@ -49,7 +49,7 @@ def api_token_create(*, user: Any, name: str) -> NewToken:
 
 def api_token_revoke(*, user: Any, token_id: int) -> ApiToken:
     with transaction.atomic():
-        token = ApiToken.objects.select_for_update().filter(pk=token_id, user=user).first()
+        token = ApiToken.objects.select_for_update(of=("self",)).filter(pk=token_id, user=user).first()
         if token is None:
             raise ValueError(ERR_NOT_YOURS)
         if token.revoked_at is None:
