@@ -271,13 +271,14 @@ def _peer_rules(r: _Reader, peer: dict) -> dict[str, Any]:
 def _course_rules(r: _Reader, rules: dict) -> dict[str, Any]:
     """The course's rules that the course page states, checked and normalised (times as HH:MM).
 
-    buddy_evaluation (bool), homework_release_days and homework_due_days (days), homework_due_time (HH:MM),
-    late_policy {penalty, percent, cutoff_days}, language, computing [{name, note}], weights_confirmed (bool),
-    presentation_minutes, peer_evaluation {window_days, factor_min, factor_max, dead_band}.  Absent rules stay
+    buddy_evaluation (bool), optional_homework_counts (bool: optional practice homework, `counted = false` in
+    its assignment.toml, competes for the best N too; default false), homework_release_days and
+    homework_due_days (days), homework_due_time (HH:MM), late_policy {penalty, percent, cutoff_days}, language,
+    computing [{name, note}], weights_confirmed (bool), presentation_minutes, peer_evaluation {window_days, factor_min, factor_max, dead_band}.  Absent rules stay
     absent (the page leaves them out).
     """
     out: dict[str, Any] = {}
-    for key in ("buddy_evaluation", "weights_confirmed"):
+    for key in ("buddy_evaluation", "weights_confirmed", "optional_homework_counts"):
         value = r.get(rules, key, "rules", bool, required=False, default=None)
         if value is not None:
             out[key] = value

@@ -82,6 +82,10 @@ class CourseworkItem(models.Model):
     released_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     description = models.TextField(blank=True)
+    counted = models.BooleanField(
+        default=True,
+        help_text="counts toward the best N homework; false: optional practice, graded but never counted",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["offering", "slug"], name="unique_coursework_slug")]

@@ -6,8 +6,8 @@
   the points graded so far (pending manual points are not in it; see the details file).
 * `gradebook_details_csv`: one row per student and item with what the grade is made of — the counted submission
   and whether the group chose it, automatic, manual and pending points, the original grade, the late penalty,
-  the adjusted grade, whether a homework counts toward the best N — and the student's current and final
-  percentages.
+  the adjusted grade, whether a homework counts toward the best N and why (optional practice never does) — and
+  the student's current and final percentages.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ DETAILS = [
     "Counted submission",
     "Chosen by the group",
     "Counts toward best N",
+    "Best N note",
     "Current %",
     "Final %",
 ]
@@ -106,6 +107,7 @@ def gradebook_details_csv(*, book: Gradebook) -> str:
                     cell.submission_id or "",
                     ("yes" if cell.chosen else "no") if cell.submission_id else "",
                     ("yes" if item.pk in row.counted_homework else "no") if homework else "",
+                    row.homework_notes.get(item.pk, "") if homework else "",
                     _fmt(row.current),
                     _fmt(row.final),
                 ]

@@ -18,6 +18,12 @@ capped at the item's points. `student_grades` then keeps the best N of M homewor
 and weighs the categories (`Offering.category_weights`): `current` counts graded work only (pending points are
 left out of both earned and possible points), `final` counts missing work as zero.
 
+Best N of M (`best_n_choose`): only *counted* homework compete (`CourseworkItem.counted`; optional practice is
+graded and shown but never counted, unless the course file's `rules.optional_homework_counts` is true). They are
+ranked by their grade as a percentage of the maximum (`ItemGrade.final_percent`: missing, still grading and
+pending points count as zero, as in `final`), ties going to the earlier due date; the first N count. Each
+homework gets one sentence saying whether it counts and why (the grades page and the details CSV show it).
+
 `grade_inputs_load` reads everything with a fixed number of queries, optionally for some items and some users
 only, so a page computes only the rows (or the column) it shows.
 """
@@ -105,6 +111,7 @@ class StudentGrades:
     cells: dict[int, ItemGrade] = field(default_factory=dict)
     categories: dict[str, float | None] = field(default_factory=dict)
     counted_homework: set[int] = field(default_factory=set)  # item ids kept by best N of M
+    homework_notes: dict[int, str] = field(default_factory=dict)  # item id -> why it counts or not
     current: float | None = None
     final: float = 0.0
 
@@ -128,6 +135,7 @@ class GradeInputs:
     weights: dict[str, float]
     homework_count: int
     peer_factors: dict[tuple[int, int], float] = field(default_factory=dict)  # (item id, user id) -> factor
+    competing: set[int] = field(default_factory=set)  # homework item ids that compete for the best N
 
 
 def _user_ids(users: Iterable[Any] | None) -> list[int] | None:
@@ -217,7 +225,9 @@ def grade_inputs_load(
         if homework_items and student_ids
         else {}
     )
-    n_all = sum(1 for i in all_items if i.category == HOMEWORK) or 1
+    optional_counts = bool((offering.rules or {}).get("optional_homework_counts", False))
+    competing = {i.pk for i in all_items if i.category == HOMEWORK and (i.counted or optional_counts)}
+    n_all = len(competing) or 1
     from courseweb.peer.selectors import adjusted_item_ids, peer_factors
 
     adjusted = adjusted_item_ids(item_list)
@@ -238,6 +248,7 @@ def grade_inputs_load(
         weights={str(k): float(v) for k, v in (offering.category_weights or {}).items()},
         homework_count=int(offering.homework_count or 0) or n_all,
         peer_factors=factors,
+        competing=competing,
     )
 
 
@@ -418,13 +429,53 @@ def item_grade(
     )
 
 
-def _best_n(cells: list[ItemGrade], n: int) -> tuple[float | None, float, set[int]]:
-    """Homework: (current, final, item ids kept). Current: best n of the graded; final: best n of all."""
-    graded = sorted((c.percent for c in cells if c.percent is not None), reverse=True)
+OPTIONAL_NOTE = "optional practice: graded, never counts toward the best {n}"
+COUNTS_NOTE = "counts: one of your best {n} ({percent}%, rank {rank} of {m})"
+COUNTS_AS_ZERO_NOTE = "counts as 0 until it has a grade: fewer than {n} of your homework have one"
+DROPPED_NOTE = "does not count: your best {n} are higher ({percent}%, rank {rank} of {m})"
+WAITING_NOTE = "does not count yet: no grade, and your best {n} are filled"
+
+
+@dataclass(frozen=True)
+class BestN:
+    """Which homework count toward the best N for one student, and one sentence per homework saying why."""
+
+    kept: set[int]
+    notes: dict[int, str]
+
+
+def best_n_choose(*, cells: list[ItemGrade], competing: set[int], n: int) -> BestN:
+    """The best `n` of the competing homework by grade (percent of the maximum, missing ones as zero), ties to
+    the earlier item in `cells` (ordered by due date); items not competing are optional practice."""
+    contenders = [c for c in cells if c.item_id in competing]
+    order = sorted(range(len(contenders)), key=lambda k: (-contenders[k].final_percent, k))
+    ranked = [contenders[k] for k in order]
+    kept = {c.item_id for c in ranked[:n]}
+    notes: dict[int, str] = {}
+    m = len(ranked)
+    for rank, cell in enumerate(ranked, start=1):
+        graded = cell.score is not None
+        percent = f"{cell.final_percent:.1f}".removesuffix(".0")
+        values = {"n": n, "m": m, "rank": rank, "percent": percent}
+        if cell.item_id in kept:
+            notes[cell.item_id] = (COUNTS_NOTE if graded else COUNTS_AS_ZERO_NOTE).format(**values)
+        else:
+            notes[cell.item_id] = (DROPPED_NOTE if graded else WAITING_NOTE).format(**values)
+    for cell in cells:
+        notes.setdefault(cell.item_id, OPTIONAL_NOTE.format(n=n))
+    return BestN(kept=kept, notes=notes)
+
+
+def _best_n(cells: list[ItemGrade], n: int, competing: set[int]) -> tuple[float | None, float, BestN]:
+    """Homework: (current, final, the choice). Current: best n of the graded; final: best n of all (missing
+    as zero). Optional practice takes part in neither."""
+    contenders = [c for c in cells if c.item_id in competing]
+    graded = sorted((c.percent for c in contenders if c.percent is not None), reverse=True)
     current = sum(graded[:n]) / min(n, len(graded)) if graded else None
-    ranked = sorted(cells, key=lambda c: c.final_percent, reverse=True)[:n]
+    choice = best_n_choose(cells=cells, competing=competing, n=n)
+    ranked = [c for c in contenders if c.item_id in choice.kept]
     final = sum(c.final_percent for c in ranked) / len(ranked) if ranked else 0.0
-    return current, final, {c.item_id for c in ranked}
+    return current, final, choice
 
 
 def student_grades(*, inputs: GradeInputs, user_id: int) -> StudentGrades:
@@ -440,8 +491,12 @@ def student_grades(*, inputs: GradeInputs, user_id: int) -> StudentGrades:
         weight = inputs.weights.get(category, 0.0)
         cells = [out.cells[i.pk] for i in cat_items]
         if category == HOMEWORK:
-            current, final, kept = _best_n(cells, inputs.homework_count)
-            out.counted_homework = kept
+            current, final, choice = _best_n(cells, inputs.homework_count, inputs.competing)
+            out.counted_homework = choice.kept
+            out.homework_notes = choice.notes
+            if not choice.kept:  # only optional practice: nothing in the category counts
+                out.categories[category] = None
+                continue
         else:
             graded = [c for c in cells if c.score is not None and c.graded_max]
             possible = sum(c.graded_max for c in graded)

@@ -28,6 +28,9 @@ class Row:
     cells: dict[int, ItemGrade] = field(default_factory=dict)
     categories: dict[str, float | None] = field(default_factory=dict)
     counted_homework: set[int] = field(default_factory=set)
+    homework_notes: dict[int, str] = field(
+        default_factory=dict
+    )  # item id -> why it counts toward best N or not
     current: float | None = None
     final: float = 0.0
 
@@ -43,6 +46,7 @@ class Gradebook:
     rows: list[Row]
     weights: dict[str, float]
     homework_count: int
+    competing: set[int] = field(default_factory=set)  # homework item ids that compete for the best N
 
     def column(self, item_id: int) -> list[float]:
         return [r.cells[item_id].score for r in self.rows if r.cells[item_id].score is not None]
@@ -56,6 +60,7 @@ def _row(*, inputs: GradeInputs, user: Any) -> Row:
         cells=grades.cells,
         categories=grades.categories,
         counted_homework=grades.counted_homework,
+        homework_notes=grades.homework_notes,
         current=grades.current,
         final=grades.final,
     )
@@ -71,7 +76,39 @@ def gradebook_build(*, offering: Offering, users: list[Any] | None = None) -> Gr
         rows=rows,
         weights=inputs.weights,
         homework_count=inputs.homework_count,
+        competing=inputs.competing,
     )
+
+
+@dataclass(frozen=True)
+class HomeworkLine:
+    """One line of a student's grades page: the item, its grade and, for homework, why it counts or not."""
+
+    item: CourseworkItem
+    cell: ItemGrade
+    note: str = ""
+    counts: bool = False
+    optional: bool = False
+
+
+def grade_lines(*, book: Gradebook, row: Row) -> list[HomeworkLine]:
+    """The student's items in the gradebook's order, each homework with its best-N sentence."""
+    return [
+        HomeworkLine(
+            item=item,
+            cell=row.cells[item.pk],
+            note=row.homework_notes.get(item.pk, ""),
+            counts=item.pk in row.counted_homework,
+            optional=item.category == "homework" and item.pk not in book.competing,
+        )
+        for item in book.items
+    ]
+
+
+def counting_now(*, lines: list[HomeworkLine]) -> list[HomeworkLine]:
+    """The homework that count now, best grade first (ties: earlier due date first, as the choice ranks them)."""
+    kept = [line for line in lines if line.counts]
+    return sorted(kept, key=lambda line: -line.cell.final_percent)
 
 
 def gradebook_row_for(*, offering: Offering, user: Any) -> tuple[Gradebook, Row | None]:

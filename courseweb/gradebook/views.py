@@ -20,6 +20,8 @@ from .plots import histogram_cached
 from .selectors import (
     SORT_KEYS,
     counted_choice_log,
+    counting_now,
+    grade_lines,
     gradebook_build,
     gradebook_row_for,
     gradebook_rows,
@@ -32,8 +34,15 @@ def index(request: HttpRequest) -> HttpResponse:
     offering = access_own_grades(request.user)
     if not can_see_gradebook(request.user, offering):
         book, row = gradebook_row_for(offering=offering, user=request.user)
-        cells = [(item, row.cells[item.pk]) for item in book.items] if row else []
-        return render(request, "gradebook/mine.html", {"book": book, "row": row, "cells": cells})
+        lines = grade_lines(book=book, row=row) if row else []
+        context = {
+            "book": book,
+            "row": row,
+            "lines": lines,
+            "counting": counting_now(lines=lines),
+            "optional": [line for line in lines if line.optional],
+        }
+        return render(request, "gradebook/mine.html", context)
     book = gradebook_build(offering=offering)
     sort = request.GET.get("sort", "name")
     if sort not in SORT_KEYS and sort not in {i.slug for i in book.items}:

@@ -37,6 +37,7 @@ ERR_RELEASE = "{key}: release failed: {detail}"
 ERR_BAD_GPU_FALLBACK = "{key}: gpu_fallback must be cpu or wait (got {value!r})"
 ERR_BAD_GPU_LIMITS = "{key}: [gpu_limits] {detail}"
 ERR_BAD_GPU_MEMORY = "{key}: gpu_memory_mb must be a whole number of MB, 0 or more (got {value!r})"
+ERR_BAD_COUNTED = "{key}: counted must be true or false (got {value!r})"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class CourseConfig:
     gpu_fallback: str = GpuFallback.CPU  # where no GPU node grades: the CPU queue with `limits`, or wait
     gpu_limits: dict[str, Any] = field(default_factory=dict)  # [gpu_limits]: overrides of `limits` on a GPU
     gpu_memory_mb: int = 0  # the GPU memory one grading run claims from its GPU's budget
+    counted: bool = True  # false: optional practice, graded but never among the best N
 
 
 @dataclass
@@ -107,6 +109,9 @@ def course_config_read(*, source: Path, key: str) -> CourseConfig:
     gpu_memory = course.get("gpu_memory_mb", 0)
     if isinstance(gpu_memory, bool) or not isinstance(gpu_memory, int) or gpu_memory < 0:
         raise ValueError(ERR_BAD_GPU_MEMORY.format(key=key, value=gpu_memory))
+    counted = course.get("counted", True)
+    if not isinstance(counted, bool):
+        raise ValueError(ERR_BAD_COUNTED.format(key=key, value=counted))
     return CourseConfig(
         title=title,
         release_session=int(session) if session is not None else None,
@@ -119,6 +124,7 @@ def course_config_read(*, source: Path, key: str) -> CourseConfig:
         gpu_fallback=fallback,
         gpu_limits=dict(gpu_limits),
         gpu_memory_mb=gpu_memory,
+        counted=counted,
     )
 
 
@@ -135,7 +141,9 @@ def _notebook_summary(manifest: Any) -> dict[str, Any]:
     return out
 
 
-def _release_times(*, offering: Offering, config: CourseConfig) -> tuple[datetime | None, datetime | None]:
+def assignment_dates(*, offering: Offering, config: CourseConfig) -> tuple[datetime | None, datetime | None]:
+    """(released at, due at): the start of the `release_session`, and the explicit `due` or else the course's
+    rule (`homework_due_days` after release at `homework_due_time`, Hong Kong time)."""
     released_at = None
     if config.release_session is not None:
         session = Session.objects.filter(offering=offering, number=config.release_session).first()
@@ -176,7 +184,7 @@ def assignment_sync(*, offering: Offering, key: str, source: Path, report: SyncR
         shutil.rmtree(staging, ignore_errors=True)
     else:
         staging.rename(release_dir)
-    released_at, due = _release_times(offering=offering, config=config)
+    released_at, due = assignment_dates(offering=offering, config=config)
     with transaction.atomic():
         item, _ = CourseworkItem.objects.update_or_create(
             offering=offering,
@@ -189,6 +197,7 @@ def assignment_sync(*, offering: Offering, key: str, source: Path, report: SyncR
                 "group_work": True,
                 "released_at": released_at,
                 "due_at": due,
+                "counted": config.counted,
                 "session": Session.objects.filter(offering=offering, number=config.release_session).first()
                 if config.release_session is not None
                 else None,

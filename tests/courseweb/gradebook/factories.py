@@ -36,3 +36,31 @@ def graded_submission(
         max_score=assignment.max_score,
     )
     return sub
+
+
+def homework_assignment(
+    *, offering: Any, slug: str, due_at: dt.datetime, counted: bool = True, max_score: float = 10
+) -> Assignment:
+    """A synced-looking homework (item and assignment rows, one notebook, no files) for best-N arithmetic."""
+    from tests.factories import CourseworkItemFactory
+
+    item = CourseworkItemFactory(
+        offering=offering,
+        slug=slug,
+        title=f"Homework {slug}",
+        points=max_score,
+        due_at=due_at,
+        counted=counted,
+    )
+    return Assignment.objects.create(
+        item=item,
+        offering=offering,
+        key=slug,
+        source_dir="x",
+        source_hash="h",
+        release_dir="x",
+        notebooks={"nb": {"grade_ids": [], "tests": [], "manual": [], "points": {}}},
+        max_score=max_score,
+        synced_at=due_at,
+        cutoff_days=7,
+    )
