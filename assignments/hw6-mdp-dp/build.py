@@ -10,7 +10,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from cells_mdp import EVALUATION, INTRO, MODEL, POLICY_ITERATION, STRUCTURE, VALUE_ITERATION  # noqa: E402
+from cells_model import EVALUATION, INTRO, MODEL  # noqa: E402
+from cells_solvers import POLICY_ITERATION, STRUCTURE, VALUE_ITERATION  # noqa: E402
 from mutants_spec import MUTANTS  # noqa: E402
 from nbbuild import write_assignment  # noqa: E402
 
