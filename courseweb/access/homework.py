@@ -111,3 +111,15 @@ def access_item_staff(user: Any, slug: str) -> Any:
     if not is_course_staff(user, item.offering):
         raise PermissionDenied("This page is for the course staff.")
     return item
+
+
+def access_shared_solution(user: Any, key: str, pk: int) -> Any:
+    """A solution a group shared with the class: for anyone enrolled who may see the assignment, and only while
+    sharing is on, every owner's cut-off has passed and the group has not withdrawn it (else 404)."""
+    from courseweb.homework.selectors import shared_solution_visible
+
+    assignment = access_assignment(user, key)
+    solution = shared_solution_visible(assignment=assignment, pk=pk)
+    if solution is None:
+        raise Http404("No such shared solution.")
+    return solution

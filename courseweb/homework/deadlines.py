@@ -197,3 +197,17 @@ def course_deadline(*, item: CourseworkItem, assignment: Assignment | None = _LO
     return EffectiveDeadline(
         due_at=base.due_at, cutoff_at=base.cutoff_at, policy=base.policy, late_percent=base.late_percent
     )
+
+
+def last_cutoff(*, item: CourseworkItem) -> datetime | None:
+    """The latest hard cut-off of `item` over every owner: the course's own and each enrolled student's (their
+    group's and personal extensions included), from `deadlines_for` in its fixed number of queries. None when
+    some owner has no cut-off (no due date, or an item without one): that moment never comes.
+    """
+    course = course_deadline(item=item)
+    cutoffs = [course.cutoff_at] + [
+        d.cutoff_at for d in deadlines_for(offering=item.offering, items=[item]).values()
+    ]
+    if any(c is None for c in cutoffs):
+        return None
+    return max(c for c in cutoffs if c is not None)

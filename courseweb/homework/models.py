@@ -1,4 +1,5 @@
-"""Homework records: synced assignments, immutable submissions, grading jobs, tokens, deliverables, manual grades.
+"""Homework records: synced assignments, immutable submissions, grading jobs, tokens, deliverables, manual grades,
+the counted-submission log and the solutions groups share with the class.
 
 Writes go through the services in `courseweb/homework/services/`; reads through `selectors.py`.
 A `Submission` is never changed after it is stored (its file is content-addressed and read-only); grading
@@ -47,6 +48,10 @@ class Assignment(models.Model):
     gpu_limits = models.JSONField(default=dict, blank=True, help_text="[gpu_limits]: overrides on a GPU node")
     gpu_memory_mb = models.PositiveIntegerField(default=0, help_text="GPU memory a grading run claims")
     synced_at = models.DateTimeField()
+    sharing_enabled = models.BooleanField(
+        default=False,
+        help_text="groups may publish their counted submission to the class once every cut-off has passed",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["offering", "key"], name="unique_assignment_key")]
@@ -326,3 +331,46 @@ class CountedChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment_id}: submission {self.submission_id or 'default'}"
+
+
+class SharedSolution(models.Model):
+    """A group's (or a student's without a group) counted submission, published to the class after the last
+    cut-off; `withdrawn_at` set means it is hidden again. One published row per owner at a time; a withdrawn
+    row stays as the record of what was shared and when."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="shared_solutions")
+    group = models.ForeignKey(
+        "groups.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField()
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["published_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(group__isnull=False) | models.Q(user__isnull=False),
+                name="shared_solution_has_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["assignment", "group"],
+                condition=models.Q(withdrawn_at__isnull=True, group__isnull=False),
+                name="one_shared_solution_per_group",
+            ),
+            models.UniqueConstraint(
+                fields=["assignment", "user"],
+                condition=models.Q(withdrawn_at__isnull=True, group__isnull=True),
+                name="one_shared_solution_per_student",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: submission {self.submission_id} shared"

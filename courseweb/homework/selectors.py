@@ -248,3 +248,79 @@ def item_rubric(*, item: Any) -> list[RubricCriterion]:
 
 def local(dt: datetime | None) -> datetime | None:
     return timezone.localtime(dt) if dt else None
+
+
+# --- solutions shared with the class (services/sharing.py writes) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class SharingState:
+    """What the assignment page shows about shared solutions, for one user."""
+
+    enabled: bool  # staff turned sharing on
+    open: bool  # on, and every owner's cut-off has passed: solutions may be published and read
+    last_cutoff: datetime | None
+    solutions: list[Any]  # the published solutions anyone enrolled may read (empty unless open)
+    own: Any = None  # the user's group's published solution, if any
+
+
+def sharing_state(*, assignment: Assignment, user: Any, now: datetime | None = None) -> SharingState:
+    """Sharing on the assignment page: whether it is open, the solutions shown, the user's own (fixed queries)."""
+    from courseweb.homework.models import SharedSolution
+    from courseweb.homework.services.sharing import sharing_open, solution_owner
+
+    is_open, cutoff = sharing_open(assignment=assignment, at=now or timezone.now())
+    if not is_open:
+        return SharingState(enabled=assignment.sharing_enabled, open=False, last_cutoff=cutoff, solutions=[])
+    solutions = list(
+        SharedSolution.objects.filter(assignment=assignment, withdrawn_at__isnull=True)
+        .select_related("group", "user", "submission")
+        .order_by("published_at", "id")
+    )
+    owner = solution_owner(user=user, assignment=assignment)
+    own = next(
+        (
+            s
+            for s in solutions
+            if (owner["group_id"] and s.group_id == owner["group_id"])
+            or (not owner["group_id"] and s.group_id is None and s.user_id == owner["user_id"])
+        ),
+        None,
+    )
+    return SharingState(enabled=True, open=True, last_cutoff=cutoff, solutions=solutions, own=own)
+
+
+def shared_solution_visible(*, assignment: Assignment, pk: int, now: datetime | None = None) -> Any:
+    """The published solution `pk` of `assignment` if the class may read it now, else None."""
+    from courseweb.homework.models import SharedSolution
+    from courseweb.homework.services.sharing import sharing_open
+
+    is_open, _ = sharing_open(assignment=assignment, at=now or timezone.now())
+    if not is_open:
+        return None
+    return (
+        SharedSolution.objects.filter(assignment=assignment, pk=pk, withdrawn_at__isnull=True)
+        .select_related("group", "user", "submission", "published_by")
+        .first()
+    )
+
+
+def shared_solution_path(*, solution: Any) -> Path | None:
+    """Where the shared submission's notebook is stored (None if the file is gone)."""
+    path = storage.absolute(solution.submission.storage_path)
+    return path if path.is_file() else None
+
+
+def shared_solution_html(*, solution: Any) -> str | None:
+    """The shared notebook as inert HTML, read-only (the feedback renderer without grades or verdicts)."""
+    path = shared_solution_path(solution=solution)
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8")) if path else None
+    except (OSError, ValueError):
+        notebook = None
+    if not isinstance(notebook, dict):
+        return None
+    fragment = feedback.render_feedback_fragment(
+        notebook=notebook, released=None, results={}, test_ids=set(), stem=solution.submission.stem
+    )
+    return mark_safe(fragment)  # noqa: S308 - cleaned by nh3, math from KaTeX (feedback.py)

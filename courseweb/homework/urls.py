@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, views, views_items, views_quarantine
+from . import api, views, views_items, views_quarantine, views_sharing
 
 app_name = "homework"
 urlpatterns = [
@@ -28,4 +28,13 @@ urlpatterns = [
     path("<slug:key>/counted/", views.choose_counted, name="choose_counted"),
     path("<slug:key>/staff/", views.assignment_staff, name="staff"),
     path("<slug:key>/regrade/", views.regrade, name="regrade"),
+    path("<slug:key>/staff/sharing/", views_sharing.sharing_toggle, name="sharing"),
+    path("<slug:key>/share/", views_sharing.solution_publish_view, name="solution_publish"),
+    path("<slug:key>/share/withdraw/", views_sharing.solution_withdraw_view, name="solution_withdraw"),
+    path("<slug:key>/solutions/<int:pk>/", views_sharing.solution_detail, name="solution"),
+    path(
+        "<slug:key>/solutions/<int:pk>/notebook.ipynb",
+        views_sharing.solution_download,
+        name="solution_download",
+    ),
 ]

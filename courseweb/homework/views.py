@@ -99,6 +99,7 @@ def _assignment_context(request: HttpRequest, assignment, form: NotebookUploadFo
         "history": history,
         "staff": can_manage_homework(request.user, assignment.offering),
         "max_mb": max_upload_bytes() // 2**20,
+        "sharing": selectors.sharing_state(assignment=assignment, user=request.user),
         **_counted_context(request, assignment, deadline=deadline, history=history),
     }
 

@@ -146,6 +146,16 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("homework:manual_grade", "POST"): "302 403 403 403 403 403 302 302",
     ("homework:regrade", "GET"): "302 405 405 405 405 405 405 405",
     ("homework:regrade", "POST"): "302 403 403 403 403 403 302 302",
+    ("homework:sharing", "GET"): "302 405 405 405 405 405 405 405",
+    ("homework:sharing", "POST"): "302 403 403 403 403 403 302 302",
+    ("homework:solution", "GET"): "302 200 200 200 200 403 200 200",
+    ("homework:solution", "POST"): "302 200 200 200 200 403 200 200",
+    ("homework:solution_download", "GET"): "302 200 200 200 200 403 200 200",
+    ("homework:solution_download", "POST"): "302 200 200 200 200 403 200 200",
+    ("homework:solution_publish", "GET"): "302 405 405 405 405 405 405 405",
+    ("homework:solution_publish", "POST"): "302 302 302 302 302 403 302 302",
+    ("homework:solution_withdraw", "GET"): "302 405 405 405 405 405 405 405",
+    ("homework:solution_withdraw", "POST"): "302 302 302 302 302 403 302 302",
     ("homework:staff", "GET"): "302 403 403 403 403 403 200 200",
     ("homework:staff", "POST"): "302 403 403 403 403 403 200 200",
     ("homework:submission", "GET"): "302 200 200 403 403 403 200 200",
@@ -465,6 +475,9 @@ def world(db, settings, tmp_path) -> World:
     for who in ("student", "buddy"):
         SubmissionMember.objects.create(submission=submission, user=users[who])
     job = GradingJob.objects.create(submission=submission, created_at=timezone.now())
+    solution = _shared_solution(
+        assignment=assignment, group=bandits, members=[users["student"], users["buddy"]], blob=blob
+    )
     project = CourseworkItem.objects.filter(offering=offering, kind="project").first()
     deliverable = deliverable_file_create(
         user=users["student"], item=project, label="proposal", filename="p.pdf", data=PDF
@@ -573,6 +586,11 @@ def world(db, settings, tmp_path) -> World:
         "homework:choose_counted": {"key": assignment.key},
         "homework:staff": {"key": assignment.key},
         "homework:regrade": {"key": assignment.key},
+        "homework:sharing": {"key": solution.assignment.key},
+        "homework:solution_publish": {"key": solution.assignment.key},
+        "homework:solution_withdraw": {"key": solution.assignment.key},
+        "homework:solution": {"key": solution.assignment.key, "pk": solution.pk},
+        "homework:solution_download": {"key": solution.assignment.key, "pk": solution.pk},
         "gradebook:histogram": {"slug": assignment.item.slug},
         "announcements:private_feed": {"token": "not-a-token"},
         "announcements:detail": {"pk": announcement.pk},
@@ -586,6 +604,55 @@ def world(db, settings, tmp_path) -> World:
         "notifications:read": {"pk": notification.pk},
     }
     return World(users=users, kwargs=kwargs, api_tokens=tokens)
+
+
+def _shared_solution(*, assignment: Any, group: Any, members: list[Any], blob: Any) -> Any:
+    """A second homework, past every cut-off with sharing on, whose Bandits' submission is shared with the class."""
+    from courseweb.courses.models import CourseworkItem
+    from courseweb.homework import storage
+    from courseweb.homework.models import Assignment, SharedSolution, Submission, SubmissionMember
+
+    now = timezone.now()
+    item = CourseworkItem.objects.create(
+        offering=assignment.offering,
+        slug="shared",
+        kind="homework",
+        title="Shared homework",
+        category="homework",
+        points=assignment.max_score,
+        released_at=now - dt.timedelta(days=40),
+        due_at=now - dt.timedelta(days=30),
+    )
+    shared = Assignment.objects.create(
+        item=item,
+        offering=assignment.offering,
+        key="shared",
+        source_dir=assignment.source_dir,
+        source_hash=assignment.source_hash,
+        release_dir=assignment.release_dir,
+        notebooks=assignment.notebooks,
+        max_score=assignment.max_score,
+        cutoff_days=7,
+        synced_at=now,
+        sharing_enabled=True,
+    )
+    stem = next(iter(assignment.notebooks))
+    submission = Submission.objects.create(
+        assignment=shared,
+        group=group,
+        submitted_by=members[0],
+        stem=stem,
+        filename=f"{stem}.ipynb",
+        content_hash=blob.sha256,
+        size=blob.size,
+        storage_path=storage.relative(blob.path),
+        submitted_at=now - dt.timedelta(days=31),
+    )
+    for member in members:
+        SubmissionMember.objects.create(submission=submission, user=member)
+    return SharedSolution.objects.create(
+        assignment=shared, group=group, submission=submission, published_by=members[0], published_at=now
+    )
 
 
 def _notification_kind() -> str:
