@@ -126,6 +126,35 @@ def write_identity_files(*, lease: SlotLease) -> None:
     (lease.directory / "etc" / "group").write_text(f"root:x:0:\ngrader:x:{uid}:\n")
 
 
+def system_mounts_argv(*, passwd: Path, group: Path) -> list[str]:
+    """bwrap arguments mounting, read-only, what a Python program of the course environment needs and
+    nothing else: the system's /usr and library folders, a few /etc files, the given passwd and group files,
+    the base interpreter and the course virtualenv (at VENV_MOUNT). Shared by the grading sandbox and the
+    hub's jailed servers (course_hub.spawner)."""
+    argv = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib64", "sbin", "lib32"):
+        path = Path("/") / name
+        if path.is_symlink():
+            argv += ["--symlink", os.readlink(path), f"/{name}"]
+        elif path.is_dir():
+            argv += ["--ro-bind", str(path), f"/{name}"]
+    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf"):
+        if Path(etc).exists():
+            argv += ["--ro-bind", etc, etc]
+    argv += ["--ro-bind", str(passwd), "/etc/passwd", "--ro-bind", str(group), "/etc/group"]
+    mounts = python_mounts()
+    parents: dict[str, None] = {}
+    for _, dest in mounts:
+        for parent in reversed(Path(dest).parents):
+            if str(parent) not in ("/", "/usr") and not str(parent).startswith("/usr/"):
+                parents[str(parent)] = None
+    for parent in parents:  # traversable by an unprivileged uid even where the host's folder is 0700 (/root)
+        argv += ["--perms", "0755", "--dir", parent]
+    for src, dest in mounts:
+        argv += ["--ro-bind", src, dest]
+    return argv
+
+
 def bwrap_argv(
     *,
     lease: SlotLease,
@@ -148,28 +177,9 @@ def bwrap_argv(
         argv += ["--unshare-user"]
     else:
         argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_KILL"]
-    argv += ["--ro-bind", "/usr", "/usr"]
-    for name in ("bin", "lib", "lib64", "sbin", "lib32"):
-        path = Path("/") / name
-        if path.is_symlink():
-            argv += ["--symlink", os.readlink(path), f"/{name}"]
-        elif path.is_dir():
-            argv += ["--ro-bind", str(path), f"/{name}"]
-    for etc in ("/etc/ld.so.cache", "/etc/localtime", "/etc/nsswitch.conf"):
-        if Path(etc).exists():
-            argv += ["--ro-bind", etc, etc]
-    argv += ["--ro-bind", str(lease.directory / "etc" / "passwd"), "/etc/passwd"]
-    argv += ["--ro-bind", str(lease.directory / "etc" / "group"), "/etc/group"]
-    mounts = python_mounts()
-    parents: dict[str, None] = {}
-    for _, dest in mounts:
-        for parent in reversed(Path(dest).parents):
-            if str(parent) not in ("/", "/usr") and not str(parent).startswith("/usr/"):
-                parents[str(parent)] = None
-    for parent in parents:  # traversable by the slot uid even where the host's folder is 0700 (/root)
-        argv += ["--perms", "0755", "--dir", parent]
-    for src, dest in mounts:
-        argv += ["--ro-bind", src, dest]
+    argv += system_mounts_argv(
+        passwd=lease.directory / "etc" / "passwd", group=lease.directory / "etc" / "group"
+    )
     # /proc/1 is the zygote (root, not dumpable): hide it so the notebook sees only its own processes
     argv += ["--proc", "/proc", "--tmpfs", "/proc/1", "--dev", "/dev"]
     for host_path, dev_path in devices:

@@ -1,4 +1,4 @@
-"""Health of the moving parts: database, broker and Celery workers.
+"""Health of the moving parts: database, broker, Celery workers and (where configured) the JupyterHub.
 
 Workers write a heartbeat row every few seconds from a daemon thread (started on `worker_ready`); a worker
 counts as up while its row is at most `WORKER_HEARTBEAT_MAX_AGE` seconds old. When no heartbeat is fresh we
@@ -110,9 +110,15 @@ def check_worker(*, ping: bool = True) -> str:
 
 
 def health_report() -> dict[str, str]:
+    """database, broker and worker; plus `hub` where the site is configured to use a JupyterHub."""
+    from courseweb.hub.client import hub_check, hub_configured
+
     database = check_database()
-    return {
+    report = {
         "database": database,
         "broker": check_broker(),
         "worker": check_worker() if database == OK else "error: database unavailable",
     }
+    if hub_configured():
+        report["hub"] = hub_check()
+    return report

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "courseweb.peer",
     "courseweb.announcements",
     "courseweb.notifications",
+    "courseweb.hub",
     "oauth2_provider",
     "axes",
 ]
@@ -191,6 +192,13 @@ NODE_BIN = env.str("NODE_BIN", default="node")
 # courseweb/accounts/oidc.py).  `manage.py create_hub_application` registers the hub; its callback is
 # HUB_URL/hub/oauth_callback.  The RS256 key: OIDC_RSA_PRIVATE_KEY (PEM) or var/oidc-rsa.pem (created 0600).
 HUB_URL = env.str("HUB_URL", default="http://127.0.0.1:8001").rstrip("/")
+# The site calls the hub's REST API (courseweb/hub/client.py) with the `courseweb` service's token; without a
+# token the hub is "not configured": no Open-in-JupyterHub button and no hub line in /healthz.
+HUB_API_URL = env.str(
+    "HUB_API_URL", default=env.str("HUB_API_BIND_URL", default="http://127.0.0.1:8081").rstrip("/") + "/hub/api"
+).rstrip("/")
+HUB_SERVICE_TOKEN = env.str("HUB_SERVICE_TOKEN", default="")
+HUB_SPAWN_WAIT_S = env.int("HUB_SPAWN_WAIT_S", default=300)  # how long "Open in JupyterHub" waits for a server
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": oidc_private_key(var_dir=VAR_DIR),

@@ -1,4 +1,4 @@
-"""Ctrl-C stops `make run` completely: web server, worker and every grading sandbox (issue 10, defect 18).
+"""Ctrl-C stops `make run` completely: web server, worker, hub, proxy and every sandbox (issue 10, defect 18).
 
 `bin/run-dev` (what `make run` runs) is started in its own process group with a throw-away var dir and a free
 port, as a terminal would; once /healthz answers and the worker's processes have warmed their sandboxes, the
@@ -95,6 +95,17 @@ def test_ctrl_c_stops_the_server_the_worker_and_every_sandbox(tmp_path: Path) ->
     env.pop("DATABASE_URL", None)  # the embedded defaults: SQLite and the filesystem broker
     env.pop("CELERY_BROKER_URL", None)
     env.update({"COURSEWEB_VAR_DIR": str(tmp_path / "var"), "PORT": str(port), "WORKER_CONCURRENCY": "2"})
+    # the hub and its proxy start too, on free ports (never a developer's make run's 8001/8002/8081)
+    hub, proxy, hub_api = _free_port(), _free_port(), _free_port()
+    env.update(
+        {
+            "HUB_URL": f"http://127.0.0.1:{hub}",
+            "HUB_PROXY_API_URL": f"http://127.0.0.1:{proxy}",
+            "HUB_API_BIND_URL": f"http://127.0.0.1:{hub_api}",
+        }
+    )
+    for key in ("HUB_SERVICE_TOKEN", "HUB_CLIENT_SECRET", "HUB_STATE_DIR"):
+        env.pop(key, None)
     log = (tmp_path / "run-dev.log").open("w")
     proc = subprocess.Popen(
         [str(REPO / "bin" / "run-dev")],
@@ -117,6 +128,11 @@ def test_ctrl_c_stops_the_server_the_worker_and_every_sandbox(tmp_path: Path) ->
                 what="/healthz",
             )
             assert proc.poll() is None, "bin/run-dev exited early"
+            wait_for(
+                lambda: _healthy(f"http://127.0.0.1:{hub}/hub/api/"),
+                timeout=300,
+                what="the hub behind its proxy",
+            )
             # both worker processes warm a sandbox slot when they start: wait until they are running
             wait_for(
                 lambda: sum(info[3] == "bwrap" for info in _tree(proc.pid, _procs()).values()) >= 2,

@@ -1,0 +1,105 @@
+"""Apply the course's settings to a JupyterHub traitlets config (`deploy/jupyterhub/jupyterhub_config.py`).
+
+Login: GenericOAuthenticator against the site's OpenID Connect provider (`/o/`), with explicit endpoint URLs,
+PKCE, `auto_login` (a student logged in on the site is not asked again), the username `u<site user id>` from the
+`sub` claim, the hub groups from the userinfo's `groups` claim and only the configured offerings' members
+allowed.  The proxy is configurable-http-proxy from `node_modules/.bin`.  Services: `courseweb` (the site, with
+the token `HUB_SERVICE_TOKEN`) and the idle culler (`HUB_IDLE_TIMEOUT_S`).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from course_hub.settings import REPO, SITE_SERVICE, HubSettings, hub_settings, hub_username
+
+PROXY_BIN = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
+
+# What the site may do through the hub's REST API: create users, start and stop their servers, and put the
+# homework into a server (its contents API, reached through the proxy).
+SITE_SCOPES = ["admin:users", "admin:servers", "access:servers", "list:users", "read:users", "admin:groups"]
+CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
+
+
+def staff_roles(s: HubSettings) -> list[dict]:
+    """One role per offering for its TAs and instructors: the admin page, and their offering's students (and only
+    them) listed, readable, and their servers reachable, started and stopped; never whole-hub admin."""
+    roles = []
+    for slug in s.offerings:
+        students = f"group=course:{slug}:student"
+        roles.append(
+            {
+                "name": f"course-staff-{slug}",
+                "description": f"TAs and instructors of {slug}: their students' servers",
+                "scopes": [
+                    "admin-ui",
+                    f"list:users!{students}",
+                    f"read:users!{students}",
+                    f"read:users:activity!{students}",
+                    f"access:servers!{students}",
+                    f"admin:servers!{students}",
+                ],
+                "groups": [f"course:{slug}:ta", f"course:{slug}:instructor"],
+            }
+        )
+    return roles
+
+
+def apply(c: Any, settings: HubSettings | None = None) -> HubSettings:
+    s = settings or hub_settings()
+    s.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    c.JupyterHub.bind_url = f"{s.hub_url}/"
+    c.JupyterHub.hub_bind_url = s.hub_bind_url
+    c.JupyterHub.db_url = f"sqlite:///{s.state_dir / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(s.state_dir / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(s.state_dir / "jupyterhub.pid")
+    c.JupyterHub.cleanup_servers = True
+
+    c.ConfigurableHTTPProxy.command = [str(PROXY_BIN)]
+    c.ConfigurableHTTPProxy.api_url = s.proxy_api_url
+    c.ConfigurableHTTPProxy.pid_file = str(s.state_dir / "proxy.pid")
+
+    c.JupyterHub.authenticator_class = "generic-oauth"
+    a = c.GenericOAuthenticator
+    a.client_id = s.client_id
+    a.client_secret = s.client_secret
+    a.oauth_callback_url = f"{s.hub_url}/hub/oauth_callback"
+    a.authorize_url = f"{s.site_url}/o/authorize/"
+    a.token_url = f"{s.site_internal_url}/o/token/"
+    a.userdata_url = f"{s.site_internal_url}/o/userinfo/"
+    a.scope = ["openid", "profile", "email"]
+    a.enable_pkce = True
+    a.username_claim = hub_username
+    a.manage_groups = True
+    a.auth_state_groups_key = "oauth_user.groups"
+    a.allowed_groups = s.allowed_groups
+    a.auto_login = True
+    a.login_service = "the course site"
+
+    c.JupyterHub.spawner_class = "course_hub.spawner.JailedSpawner"
+    c.JailedSpawner.homes_dir = str(s.homes_dir)
+    c.JailedSpawner.runtime_root = str(s.runtime_dir)
+    c.JailedSpawner.base_uid = s.base_uid
+    c.JailedSpawner.uid_count = s.uid_count
+    c.JailedSpawner.hub_port = s.port_of(s.hub_bind_url)
+    c.Spawner.default_url = "/lab"
+    c.Spawner.start_timeout = 120
+    c.Spawner.http_timeout = 90
+    c.JailedSpawner.interrupt_timeout = 3  # then TERM, then KILL: bwrap's pid namespace ends every process
+    c.JailedSpawner.term_timeout = 3
+
+    services: list[dict] = [
+        {
+            "name": "idle-culler",
+            "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={s.idle_timeout_s}"],
+        }
+    ]
+    roles: list[dict] = [{"name": "idle-culler", "scopes": CULLER_SCOPES, "services": ["idle-culler"]}]
+    if s.service_token:
+        services.append({"name": SITE_SERVICE, "api_token": s.service_token})
+        roles.append({"name": SITE_SERVICE, "scopes": SITE_SCOPES, "services": [SITE_SERVICE]})
+    c.JupyterHub.services = services
+    c.JupyterHub.load_roles = roles + staff_roles(s)
+    return s

@@ -1,0 +1,102 @@
+"""The hub's settings, all read from the environment (defaults are `make run`'s single machine).
+
+| variable | default | meaning |
+| --- | --- | --- |
+| `HUB_URL` | `http://127.0.0.1:8001` | the public URL (the proxy) |
+| `HUB_PROXY_API_URL` | `http://127.0.0.1:8002` | configurable-http-proxy's REST API |
+| `HUB_API_BIND_URL` | `http://127.0.0.1:8081` | where the hub process itself listens |
+| `SITE_URL` | `http://127.0.0.1:8000` | the site as the browser sees it (OAuth authorization) |
+| `SITE_INTERNAL_URL` | `SITE_URL` | the site as the hub reaches it (token, userinfo) |
+| `HUB_CLIENT_ID`, `HUB_CLIENT_SECRET` | `jupyterhub`, none | the hub's OpenID Connect client at the site |
+| `HUB_SERVICE_TOKEN` | none | the site's token for the hub's REST API (service `courseweb`) |
+| `HUB_OFFERINGS` | `demo` | offerings (slugs) whose members may log in |
+| `HUB_IDLE_TIMEOUT_S` | `3600` | the idle culler stops servers idle this long |
+| `HUB_STATE_DIR` | `<COURSEWEB_VAR_DIR or var>/hub` | the hub's database, cookie secret, homes, runtime |
+| `HUB_BASE_UID` | `200000` | student uids are `HUB_BASE_UID + site user id` (when the hub runs as root) |
+| `HUB_UID_COUNT` | `100000` | size of that reserved range |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+REPO = Path(__file__).resolve().parent.parent
+SITE_SERVICE = "courseweb"
+COURSE_ROLES = ("student", "ta", "instructor")
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    hub_url: str
+    proxy_api_url: str
+    hub_bind_url: str
+    site_url: str
+    site_internal_url: str
+    client_id: str
+    client_secret: str
+    service_token: str
+    offerings: tuple[str, ...]
+    idle_timeout_s: int
+    state_dir: Path
+    base_uid: int
+    uid_count: int
+
+    @property
+    def hub_api_url(self) -> str:
+        return f"{self.hub_bind_url}/hub/api"
+
+    @property
+    def allowed_groups(self) -> set[str]:
+        return {f"course:{slug}:{role}" for slug in self.offerings for role in COURSE_ROLES}
+
+    @property
+    def homes_dir(self) -> Path:
+        return self.state_dir / "homes"
+
+    @property
+    def runtime_dir(self) -> Path:
+        return self.state_dir / "run"
+
+    def port_of(self, url: str) -> int:
+        parsed = urlparse(url)
+        return parsed.port or (443 if parsed.scheme == "https" else 80)
+
+
+def hub_settings(environ: Mapping[str, str] | None = None) -> HubSettings:
+    env = os.environ if environ is None else environ
+    var_dir = Path(env.get("COURSEWEB_VAR_DIR") or REPO / "var")
+    site_url = env.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    return HubSettings(
+        hub_url=env.get("HUB_URL", "http://127.0.0.1:8001").rstrip("/"),
+        proxy_api_url=env.get("HUB_PROXY_API_URL", "http://127.0.0.1:8002").rstrip("/"),
+        hub_bind_url=env.get("HUB_API_BIND_URL", "http://127.0.0.1:8081").rstrip("/"),
+        site_url=site_url,
+        site_internal_url=(env.get("SITE_INTERNAL_URL") or site_url).rstrip("/"),
+        client_id=env.get("HUB_CLIENT_ID", "jupyterhub"),
+        client_secret=env.get("HUB_CLIENT_SECRET", ""),
+        service_token=env.get("HUB_SERVICE_TOKEN", ""),
+        offerings=tuple(s.strip() for s in env.get("HUB_OFFERINGS", "demo").split(",") if s.strip()),
+        idle_timeout_s=int(env.get("HUB_IDLE_TIMEOUT_S", "3600")),
+        state_dir=Path(env.get("HUB_STATE_DIR") or var_dir / "hub"),
+        base_uid=int(env.get("HUB_BASE_UID", "200000")),
+        uid_count=int(env.get("HUB_UID_COUNT", "100000")),
+    )
+
+
+def hub_username(userinfo: Mapping) -> str:
+    """The hub's name for a site user: `u<site user id>` from the `sub` claim, never the site username."""
+    sub = str(userinfo.get("sub", ""))
+    if not sub.isdigit():
+        raise ValueError(f"the site's user id (sub claim) must be a number, got {sub!r}")
+    return f"u{int(sub)}"
+
+
+def site_user_id(hub_name: str) -> int:
+    """The inverse of `hub_username` (the spawner derives a student's uid from it)."""
+    if not (hub_name.startswith("u") and hub_name[1:].isdigit()):
+        raise ValueError(f"not a course hub username: {hub_name!r}")
+    return int(hub_name[1:])
