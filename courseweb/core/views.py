@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from courseweb.access import require_staff, role_in
@@ -53,3 +55,11 @@ def healthz(request):
 @never_cache
 def status(request):
     return render(request, "core/status.html", {"report": health_report(), "workers": workers_alive()})
+
+
+def page_not_found(request, exception):
+    """The site's 404: JSON under the homework API (its clients read JSON errors), the normal page elsewhere."""
+    api_root = reverse("homework:api_openapi").rsplit("/", 1)[0] + "/"
+    if request.path.startswith(api_root):
+        return JsonResponse({"error": "Not found: no such API URL, assignment or submission."}, status=404)
+    return defaults.page_not_found(request, exception)

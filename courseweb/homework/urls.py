@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from . import api, views, views_items, views_quarantine, views_sharing
+from . import api, openapi, views, views_items, views_quarantine, views_sharing
 
 app_name = "homework"
 urlpatterns = [
     path("", views.index, name="index"),
     path("tokens/", api.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", api.token_revoke, name="token_revoke"),
+    path("api/openapi.json", openapi.api_openapi, name="api_openapi"),
     path("api/assignments/", api.api_assignments, name="api_assignments"),
     path("api/assignments/<slug:key>/submissions/", api.api_submit, name="api_submit"),
     path("api/submissions/<int:pk>/", api.api_submission, name="api_submission"),
