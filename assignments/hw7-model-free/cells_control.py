@@ -363,13 +363,14 @@ CONTROL = [
         2,
         r"""
         Q-learning's greedy path runs along the edge of the cliff (13 steps, the optimal return $-13$),
-        while SARSA's greedy path keeps a row or two away from it (returns of $-15$ to $-17$). Yet during
-        training SARSA earns more per episode. Q-learning learns the value of the greedy policy, whatever it
-        does while exploring, so it finds the shortest path; but it also walks that path while exploring with
-        $\epsilon = 0.1$, and a random step down from the edge costs $-100$. SARSA learns the value of the
-        $\epsilon$-greedy policy it actually follows, so the cells next to the cliff look bad to it (an
-        exploratory step there is costly) and it prefers the safer path. With $\epsilon \to 0$ over time both
-        would converge to the optimal path.
+        while SARSA's greedy path keeps away from it, usually along the top row ($-17$); on some seeds
+        SARSA's greedy policy does not even reach the goal within 100 steps, because the cells it rarely
+        visits still hold their initial values. Yet during training SARSA usually earns more per episode.
+        Q-learning learns the value of the greedy policy, whatever it does while exploring, so it finds the
+        shortest path; but it also walks that path while exploring with $\epsilon = 0.1$, and a random step
+        down from the edge costs $-100$. SARSA learns the value of the $\epsilon$-greedy policy it actually follows, so
+        the cells next to the cliff look bad to it (an exploratory step there is costly) and it prefers the
+        safer path. If $\epsilon$ decreased to 0 over time, both would converge to the optimal path.
         """,
     ),
 ]
