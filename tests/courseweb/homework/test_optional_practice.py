@@ -52,3 +52,13 @@ def test_sync_marks_the_item_optional_practice(offering, sessions, hw_media, tmp
 def test_hw3_to_hw5_are_optional_practice_from_the_first_session(key):
     config = course_config_read(source=Path(settings.BASE_DIR) / "assignments" / key / "source", key=key)
     assert config.counted is False and config.release_session == 1
+
+
+def test_pages_mark_optional_practice(client, tiny, solo):
+    from django.urls import reverse
+
+    client.force_login(solo)
+    pages = (reverse("homework:index"), reverse("homework:assignment", args=[tiny.key]))
+    assert all("optional practice" not in client.get(url).content.decode() for url in pages)
+    CourseworkItem.objects.filter(pk=tiny.item_id).update(counted=False)
+    assert all("optional practice" in client.get(url).content.decode() for url in pages)
