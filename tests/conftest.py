@@ -31,14 +31,33 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist turns the xdist_group marks into node ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `workers` every test whose module starts real Celery workers (`pytest -m workers` selects them)."""
+    """Mark `workers` every test whose module starts real Celery workers (`pytest -m workers` selects them).
+
+    Under `pytest -n N --dist loadgroup` the tests of a module that share a module-scoped fixture (a built world of
+    attacks, a real worker, a journeys stack) stay in one test process, so the fixture is built once, not once per
+    process; tests that already name an xdist group keep it.
+    """
     from tests.workers import celery_worker
 
     for item in items:
         module = getattr(item, "module", None)
         if module is not None and getattr(module, "celery_worker", None) is celery_worker:
             item.add_marker(pytest.mark.workers)
+        if item.get_closest_marker("xdist_group") is None and _uses_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(f"module-{item.nodeid.split('::', 1)[0]}"))
+
+
+def _uses_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return any(
+        defs and defs[-1].scope in ("module", "package") and defs[-1].baseid.startswith("tests")
+        for name, defs in info.name2fixturedefs.items()
+        if name in item.fixturenames
+    )
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
