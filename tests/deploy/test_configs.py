@@ -1,0 +1,258 @@
+"""The deployment configs in `deploy/`, checked offline with the tools made for them: the Dockerfile with a
+Dockerfile parser, the compose file with `docker-compose config`, the Kubernetes manifests with
+kubernetes-validate, the nginx site with `nginx -t`, and gunicorn's config by starting gunicorn on it and asking
+`/healthz`. The upload size and the timeouts are tied to the site's own limits. (Building and running the image
+needs base images from a registry, which this machine cannot pull: documented in deploy/README.md, not tested.)
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import skip_or_fail
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOY = REPO / "deploy"
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
+    if path is None:
+        skip_or_fail(f"{name} is not installed (bin/bootstrap installs it as root)")
+    return path
+
+
+def _site_upload_limits() -> dict[str, int]:
+    """Every upload limit the site enforces itself, in bytes (the functions the views call)."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseweb.settings.test")
+    django.setup()
+    from django.conf import settings
+
+    from courseweb.homework.services import manual
+    from courseweb.homework.services.submissions import max_upload_bytes
+    from courseweb.lectures.forms import max_material_bytes
+
+    return {
+        "notebook": max_upload_bytes(),
+        "material": max_material_bytes(),
+        "hand-in file": int(getattr(settings, "HOMEWORK_MAX_FILE_BYTES", manual.DEFAULT_MAX_FILE_BYTES)),
+    }
+
+
+# --- Dockerfile -------------------------------------------------------------------------------------------------
+
+
+def _dockerfile():
+    from dockerfile_parse import DockerfileParser
+
+    parser = DockerfileParser(fileobj=open(DEPLOY / "docker" / "Dockerfile", "rb"))  # noqa: SIM115
+    return [step for step in parser.structure if step["instruction"] != "COMMENT"]
+
+
+def test_the_image_installs_from_the_lock_files_with_the_torch_pin():
+    steps = _dockerfile()
+    assert steps[0]["instruction"] == "FROM" and "python:3.11" in steps[0]["value"]
+    copies = " ".join(s["value"] for s in steps if s["instruction"] == "COPY")
+    runs = " ".join(s["value"] for s in steps if s["instruction"] == "RUN")
+    assert "requirements.lock" in copies and "package-lock.json" in copies
+    assert "-c requirements.lock" in runs and "npm ci" in runs
+    assert '"torch==2.13.0"' in runs
+    assert not re.search(r"pip install[^&]*\btorch(?!==2\.13\.0)\b[^=]", runs), "torch must be pinned everywhere"
+
+
+def test_the_image_runs_as_a_non_root_user_with_a_healthcheck_on_healthz():
+    steps = _dockerfile()
+    users = [s["value"].strip() for s in steps if s["instruction"] == "USER"]
+    assert users and users[-1] not in ("root", "0"), users
+    health = [s["value"] for s in steps if s["instruction"] == "HEALTHCHECK"]
+    assert len(health) == 1 and "/healthz" in health[0]
+    cmd = [s["value"] for s in steps if s["instruction"] == "CMD"][-1]
+    assert "gunicorn" in cmd and "deploy/gunicorn.conf.py" in cmd
+
+
+# --- compose ----------------------------------------------------------------------------------------------------
+
+
+def test_the_compose_file_is_valid_and_has_every_part(tmp_path):
+    docker_compose = _tool("docker-compose")
+    env = {**os.environ, "COURSEWEB_ENV_FILE": str(DEPLOY / "env.example")}
+    check = subprocess.run(
+        [docker_compose, "-f", str(DEPLOY / "compose.yaml"), "--profile", "gpu", "config", "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stderr
+    resolved = subprocess.run(
+        [docker_compose, "-f", str(DEPLOY / "compose.yaml"), "--profile", "gpu", "config"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    ).stdout
+    services = yaml.safe_load(resolved)["services"]
+    assert {"web", "nginx", "worker-grading", "worker-gpu", "beat", "db", "redis", "hub", "migrate"} <= set(services)
+    assert "gunicorn" in " ".join(services["web"]["command"])
+    assert "default,grading" in services["worker-grading"]["command"]
+    assert "gpu" in services["worker-gpu"]["command"]
+    for name in ("web", "worker-grading", "worker-gpu", "beat", "hub"):
+        assert services[name]["image"] == services["web"]["image"], "one image for the site, workers and hub"
+        assert services[name]["environment"]["CELERY_BROKER_URL"].startswith("redis://redis:")
+    # the media volume is shared by the site and every worker (submissions, feedback, deliverables)
+    for name in ("web", "worker-grading", "worker-gpu"):
+        sources = [v["source"] if isinstance(v, dict) else v.split(":")[0] for v in services[name]["volumes"]]
+        assert any(src.endswith("media") for src in sources), (name, sources)
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+# --- Kubernetes -------------------------------------------------------------------------------------------------
+
+
+def _manifests() -> list[dict]:
+    return [doc for doc in yaml.safe_load_all((DEPLOY / "k8s" / "courseweb.yaml").read_text()) if doc]
+
+
+def test_the_kubernetes_manifests_validate_against_the_api_schemas():
+    import kubernetes_validate
+
+    docs = _manifests()
+    assert {d["kind"] for d in docs} >= {"Deployment", "Service", "PersistentVolumeClaim", "Job"}
+    version = kubernetes_validate.latest_version()
+    for doc in docs:
+        kubernetes_validate.validate(doc, version, strict=True)
+
+
+def test_the_manifests_probe_healthz_and_only_the_gpu_worker_asks_for_a_gpu():
+    deployments = {d["metadata"]["name"]: d for d in _manifests() if d["kind"] == "Deployment"}
+    web = deployments["courseweb-web"]["spec"]["template"]["spec"]["containers"][0]
+    assert web["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    for name, d in deployments.items():
+        limits = d["spec"]["template"]["spec"]["containers"][0].get("resources", {}).get("limits", {})
+        assert ("nvidia.com/gpu" in limits) == (name == "courseweb-worker-gpu"), name
+    assert deployments["courseweb-beat"]["spec"]["replicas"] == 1
+
+
+def test_a_broken_manifest_is_refused():
+    """The check above can fail: a Deployment without its selector is rejected."""
+    import kubernetes_validate
+
+    doc = next(d for d in _manifests() if d["kind"] == "Deployment")
+    broken = {**doc, "spec": {k: v for k, v in doc["spec"].items() if k != "selector"}}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, kubernetes_validate.latest_version(), strict=True)
+
+
+# --- nginx ------------------------------------------------------------------------------------------------------
+
+
+def _nginx_size(conf: str) -> int:
+    value = re.search(r"client_max_body_size\s+(\d+)([kmg]?);", conf).groups()
+    return int(value[0]) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[value[1]]
+
+
+def test_nginx_accepts_the_site_config(tmp_path):
+    nginx = _tool("nginx")
+    conf = (DEPLOY / "nginx" / "courseweb.conf").read_text()
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    conf = conf.replace("/etc/ssl/certs/dote6635.pem", str(cert)).replace("/etc/ssl/private/dote6635.key", str(key))
+    (tmp_path / "site.conf").write_text(conf)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n  access_log off;\n  include {tmp_path}/site.conf;\n}}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
+
+
+def test_nginx_lets_every_upload_the_site_accepts_reach_the_site():
+    """nginx must not refuse (413, with its own page) an upload the site would accept, and its limit stays close
+    to the site's, so that the site, not nginx, answers a too-large upload with its own message."""
+    limits = _site_upload_limits()
+    size = _nginx_size((DEPLOY / "nginx" / "courseweb.conf").read_text())
+    largest = max(limits.values())
+    assert largest + 2**20 <= size <= largest + 10 * 2**20, (size, limits)
+
+
+def test_nginx_waits_as_long_as_gunicorn():
+    conf = (DEPLOY / "nginx" / "courseweb.conf").read_text()
+    read_timeout = int(re.search(r"proxy_read_timeout\s+(\d+)s;", conf).group(1))
+    gunicorn_conf = (DEPLOY / "gunicorn.conf.py").read_text()
+    gunicorn_timeout = int(re.search(r'"GUNICORN_TIMEOUT", "(\d+)"', gunicorn_conf).group(1))
+    assert read_timeout == gunicorn_timeout
+    assert "X-Forwarded-Proto $scheme" in conf  # the header the production settings trust
+    prod = (REPO / "courseweb" / "settings" / "prod.py").read_text()
+    assert 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")' in prod
+
+
+# --- gunicorn ---------------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_gunicorn_serves_healthz_with_the_deploy_config(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_THREADS": "2",
+        "DJANGO_SETTINGS_MODULE": "courseweb.settings.test",
+        "COURSEWEB_VAR_DIR": str(tmp_path / "var"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py"), "courseweb.wsgi:application"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "gunicorn.log", "w"),  # noqa: SIM115
+    )
+    try:
+        deadline = time.monotonic() + 180
+        status = None
+        while time.monotonic() < deadline and status is None:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("GET", "/healthz", headers={"Host": "localhost"})
+                response = conn.getresponse()
+                status, body = response.status, response.read()
+            except OSError:
+                assert proc.poll() is None, (tmp_path / "gunicorn.log").read_text()
+                time.sleep(0.5)
+        assert status in (200, 503), (tmp_path / "gunicorn.log").read_text()
+        assert b"database" in body  # the health report, from the site
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
