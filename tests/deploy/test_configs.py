@@ -70,7 +70,9 @@ def test_the_image_installs_from_the_lock_files_with_the_torch_pin():
     assert "requirements.lock" in copies and "package-lock.json" in copies
     assert "-c requirements.lock" in runs and "npm ci" in runs
     assert '"torch==2.13.0"' in runs
-    assert not re.search(r"pip install[^&]*\btorch(?!==2\.13\.0)\b[^=]", runs), "torch must be pinned everywhere"
+    assert not re.search(r"pip install[^&]*\btorch(?!==2\.13\.0)\b[^=]", runs), (
+        "torch must be pinned everywhere"
+    )
 
 
 def test_the_image_runs_as_a_non_root_user_with_a_healthcheck_on_healthz():
@@ -106,7 +108,9 @@ def test_the_compose_file_is_valid_and_has_every_part(tmp_path):
         check=True,
     ).stdout
     services = yaml.safe_load(resolved)["services"]
-    assert {"web", "nginx", "worker-grading", "worker-gpu", "beat", "db", "redis", "hub", "migrate"} <= set(services)
+    assert {"web", "nginx", "worker-grading", "worker-gpu", "beat", "db", "redis", "hub", "migrate"} <= set(
+        services
+    )
     assert "gunicorn" in " ".join(services["web"]["command"])
     assert "default,grading" in services["worker-grading"]["command"]
     assert "gpu" in services["worker-gpu"]["command"]
@@ -171,13 +175,29 @@ def test_nginx_accepts_the_site_config(tmp_path):
     conf = (DEPLOY / "nginx" / "courseweb.conf").read_text()
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=test"]
-        + ["-keyout", str(key), "-out", str(cert)],
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
         check=True,
         capture_output=True,
         timeout=120,
     )
-    conf = conf.replace("/etc/ssl/certs/dote6635.pem", str(cert)).replace("/etc/ssl/private/dote6635.key", str(key))
+    conf = conf.replace("/etc/ssl/certs/dote6635.pem", str(cert)).replace(
+        "/etc/ssl/private/dote6635.key", str(key)
+    )
     (tmp_path / "site.conf").write_text(conf)
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
@@ -233,7 +253,14 @@ def test_gunicorn_serves_healthz_with_the_deploy_config(tmp_path):
         "COURSEWEB_VAR_DIR": str(tmp_path / "var"),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", str(DEPLOY / "gunicorn.conf.py"), "courseweb.wsgi:application"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            str(DEPLOY / "gunicorn.conf.py"),
+            "courseweb.wsgi:application",
+        ],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
