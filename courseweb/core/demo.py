@@ -3,8 +3,9 @@
 Never used in production.  `demo_build()` creates (or moves to today) the offering `demo`: thirteen weekly
 sessions around today with links on their pages, group registration open, sign-up sheets open, a paper catalogue
 (`demo_data/papers.bib`, facts only) open for replication, homework 3 past due and graded by the real grading
-pipeline (the assignment's reference notebook, submitted on time by the demo group), homework 4 open, homework 5
-released with tomorrow's session, and the project proposal ahead.  "Today" is the `DEMO_TODAY` setting or environment variable
+pipeline (the assignment's reference notebook, submitted on time by the demo group), with sharing on and that
+solution shared with the class, homework 4 open, homework 5 released with tomorrow's session, and the project
+proposal ahead.  "Today" is the `DEMO_TODAY` setting or environment variable
 (ISO date, Hong Kong time) when set, else the current date in Hong Kong.  Everything is idempotent: running it
 again the same day changes nothing, and on a later day it moves the dates.  The demo offering is the current one.
 """
@@ -356,7 +357,25 @@ def _homework(*, offering: Offering, today: dt.date) -> list[str]:
         )
     if report.errors:
         raise RuntimeError("demo homework could not be synced: " + "; ".join(report.errors))
+    from courseweb.homework.models import Assignment
+    from courseweb.homework.services.sharing import sharing_set
+
+    sharing_set(assignment=Assignment.objects.get(offering=offering, key=HOMEWORK_PAST[0]), enabled=True)
     return [f"homework: {report.summary()}"]
+
+
+def demo_shared_solution(*, submission, today: dt.date):
+    """The demo group shares its graded past homework with the class (once: a withdrawal made in the demo is
+    kept). Published at noon of the demo's today, after every cut-off of the past homework."""
+    from courseweb.homework.models import SharedSolution
+    from courseweb.homework.services.sharing import solution_publish
+
+    assignment = submission.assignment
+    existing = SharedSolution.objects.filter(assignment=assignment, group=submission.group_id)
+    if existing.exists():
+        return existing.order_by("-published_at", "-id").first()
+    alice = User.objects.get(username="alice")
+    return solution_publish(user=alice, assignment=assignment, now=demo_moment(today, 0, "12:00"))
 
 
 def demo_graded_submission(*, offering: Offering, today: dt.date):
@@ -429,4 +448,6 @@ def demo_build(*, today: dt.date | None = None, grade: bool = True) -> DemoRepor
         report.lines.append(
             f"graded: {submission.assignment.item.title} for group {DEMO_GROUP}: {job.score:g} / {job.max_score:g}"
         )
+        demo_shared_solution(submission=submission, today=today)
+        report.lines.append(f"shared: group {DEMO_GROUP}'s {submission.assignment.item.title} with the class")
     return report

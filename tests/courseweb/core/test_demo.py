@@ -24,6 +24,7 @@ from courseweb.groups.models import Membership
 from courseweb.groups.services import registration_open
 from courseweb.homework.deadlines import deadline_for_user
 from courseweb.homework.models import Assignment, GradingJob, JobState
+from courseweb.homework.selectors import sharing_state
 from courseweb.homework.services.submissions import SubmissionRejected, submission_create
 from courseweb.lectures.models import Material, Session
 from courseweb.signups.models import SheetKind
@@ -96,6 +97,13 @@ def test_demo_is_live_at_any_date(client, settings, today):
     assert job.state == JobState.GRADED and job.score == pytest.approx(auto_points) and auto_points > 0
     assert job.max_score == pytest.approx(past_hw.max_score)
     assert job.cells and not job.submission.is_late
+
+    # Sharing: the past homework's solutions are open to the class (every cut-off passed) and the demo group's
+    # graded one is shared; the open homework shows nothing.
+    state = sharing_state(assignment=past_hw, user=carol, now=now)
+    assert state.open and [s.group.name for s in state.solutions] == ["Bandits"]
+    assert state.solutions[0].submission_id == job.submission_id
+    assert not sharing_state(assignment=open_hw, user=carol, now=now).solutions
 
     # Sign-up sheets open, the scribing sheet has free slots in sessions still to come, papers can be chosen.
     sheets = {s.kind: s for s in demo.signup_sheets.all()}
