@@ -26,3 +26,5 @@ urlpatterns = [
     path("o/", include((oidc_provider_urlpatterns(), "oauth2_provider"))),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "courseweb.core.views.page_not_found"

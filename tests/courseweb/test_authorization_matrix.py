@@ -42,7 +42,8 @@ ADMIN_EXCEPTIONS = {"admin:login": "200 200 200 200 200 200 200 200"}
 # (url name, method) -> expected statuses for ROLES, space-separated; "a|b" accepts either (healthz answers 503
 # when no worker runs). Keep sorted by URL name. Public on purpose: the home page, the course page, the schedule
 # and its iCal feed, the published notes book, public announcements and their feed; the log-in and password-reset
-# pages; the OpenID Connect discovery document and its public keys (/o/, for the hub). A logged-in account not
+# pages; the OpenID Connect discovery document and its public keys (/o/, for the hub); the API's OpenAPI
+# description. A logged-in account not
 # enrolled in the course ("outsider") gets 403 on every course page and API, and only its own pages (profile,
 # password, notifications, calendar and feed tokens, API tokens) otherwise.
 EXPECTED: dict[tuple[str, str], str] = {
@@ -118,6 +119,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("home", "POST"): "200 200 200 200 200 200 200 200",
     ("homework:api_assignments", "GET"): "401 200 200 200 200 403 200 200",
     ("homework:api_assignments", "POST"): "405 405 405 405 405 405 405 405",
+    ("homework:api_openapi", "GET"): "200 200 200 200 200 200 200 200",
+    ("homework:api_openapi", "POST"): "405 405 405 405 405 405 405 405",
     ("homework:api_submission", "GET"): "401 200 200 403 403 403 200 200",
     ("homework:api_submission", "POST"): "405 405 405 405 405 405 405 405",
     ("homework:api_submit", "GET"): "405 405 405 405 405 405 405 405",
