@@ -216,9 +216,8 @@ CLONING = [
         W_bc, _ = train_bc(*trajectories_to_dataset(logs, successful_only=False), lr=1.0, epochs=300)
         W_filtered, _ = train_bc(*trajectories_to_dataset(logs, successful_only=True), lr=1.0, epochs=300)
         ### END SOLUTION
-        print(f"logs {log_rewards.mean():.3f}")
-        print(f"BC on all logs {success_rate(W_bc, 400, seed=555):.3f}")
-        print(f"BC on successful logs {success_rate(W_filtered, 400, seed=555):.3f}")
+        print("weights of the filtered clone (rows: actions, columns: features):")
+        print(np.round(W_filtered, 1))
         """,
     ),
     tests(
@@ -226,13 +225,14 @@ CLONING = [
         2,
         """
         assert np.shape(W_bc) == np.shape(W_filtered) == (N_ACTIONS, N_FEATURES)
-        ### BEGIN HIDDEN TESTS
-        # Fixed evaluation seed (400 episodes); the logs change with GRADER_SEED. Over logs seeds 0-76 the
-        # reference gave BC-all success rates in [0.36, 0.49], filtered-BC rates in [0.69, 0.85] and gaps of at
-        # least 0.27, so the thresholds (filtered >= 0.55, a gap >= 0.15) sit more than six standard
-        # deviations of the rates from the observed range: false-failure probability far below 1e-4 per run.
         rate_all = success_rate(np.asarray(W_bc, dtype=float), 400, seed=555)
         rate_filtered = success_rate(np.asarray(W_filtered, dtype=float), 400, seed=555)
+        print(f"logs {log_rewards.mean():.3f}, BC on all logs {rate_all:.3f}, BC on successful logs {rate_filtered:.3f}")
+        ### BEGIN HIDDEN TESTS
+        # Fixed evaluation seed (400 episodes); the logs change with GRADER_SEED. Over logs seeds 0-199 the
+        # reference gave BC-all success rates in [0.36, 0.49], filtered-BC rates in [0.68, 0.85] (mean 0.76,
+        # sd 0.03) and gaps of at least 0.26 (mean 0.33, sd 0.03); the thresholds (filtered >= 0.55, a gap
+        # >= 0.15) are more than five sd below those means: false-failure probability below 1e-4 per run.
         assert rate_filtered >= 0.55 and rate_filtered - rate_all >= 0.15, (rate_all, rate_filtered)
         X_ok, A_ok = trajectories_to_dataset(logs, successful_only=True)
         W_again, _ = train_bc(X_ok, A_ok, lr=1.0, epochs=300)
@@ -377,9 +377,10 @@ REINFORCE = [
         assert np.allclose(np.asarray(W_small, dtype=float), ref_train(W0_t, 4, 6, 0.7, 77), rtol=0, atol=1e-10)
         assert len(hist_small) == 4
         # From filtered BC on this seed's logs (cloned here, in reference code), 40 iterations of 20 episodes
-        # with lr = 2, then 400 evaluation episodes with a fixed seed. Over logs seeds 0-76 the reference
-        # reached success rates in [0.93, 0.98] and gained at least 0.12 over filtered BC; the thresholds
-        # (0.88 and a gain of 0.08) leave a false-failure probability far below 1e-4 per run.
+        # with lr = 2, then 400 evaluation episodes with a fixed seed. Over logs seeds 0-199 the reference
+        # reached success rates in [0.93, 0.99] and gained 0.11 to 0.28 over filtered BC (mean 0.20, sd 0.03);
+        # the thresholds (0.88, and a gain of 0.05, 4.7 sd below the mean) leave a false-failure probability
+        # below 1e-4 per run.
         won = [ep for ep in logs if ep["reward"] > 0]
         X_ok = np.concatenate([ep["features"] for ep in won])
         A_ok = np.concatenate([ep["actions"] for ep in won])
@@ -393,7 +394,7 @@ REINFORCE = [
         W_rl, hist_rl = train_reinforce(W_start, iterations=40, batch=20, lr=2.0, seed=1234)
         before = success_rate(W_start, 400, seed=555)
         after = success_rate(np.asarray(W_rl, dtype=float), 400, seed=555)
-        assert after >= 0.88 and after - before >= 0.08, (before, after)
+        assert after >= 0.88 and after - before >= 0.05, (before, after)
         ### END HIDDEN TESTS
         """,
     ),
@@ -411,7 +412,7 @@ REINFORCE = [
         W_rl, history_rl = train_reinforce(W_filtered, iterations=40, batch=20, lr=2.0, seed=1234)
         ### END SOLUTION
         print("batch success rate by iteration:", np.round(history_rl[::5], 2))
-        print(f"filtered BC {success_rate(W_filtered, 400, seed=555):.3f} -> REINFORCE {success_rate(W_rl, 400, seed=555):.3f}")
+        print(f"filtered BC {rate_filtered:.3f} -> REINFORCE {success_rate(W_rl, 400, seed=555):.3f}")
         """,
     ),
     markdown(
