@@ -6,7 +6,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import heartbeat_sent, worker_ready, worker_shutdown
+from celery.signals import heartbeat_sent, task_postrun, task_prerun, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "courseweb.settings.dev")
 
@@ -41,6 +41,23 @@ def _beat(**_kwargs) -> None:
 
 
 worker_ready.connect(_beat, weak=False)
+
+
+def _task_context(**kwargs) -> None:
+    from courseweb.core.observability import task_context_set
+
+    task_context_set(**kwargs)
+
+
+def _task_context_clear(**kwargs) -> None:
+    from courseweb.core.observability import task_context_clear
+
+    task_context_clear(**kwargs)
+
+
+# every log line of a task carries its job id (courseweb/core/observability.py)
+task_prerun.connect(_task_context, weak=False)
+task_postrun.connect(_task_context_clear, weak=False)
 heartbeat_sent.connect(_beat, weak=False)
 
 

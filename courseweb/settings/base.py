@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "courseweb.core.observability.RequestIdMiddleware",  # first: its id is in every later log line
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -195,10 +196,13 @@ HUB_URL = env.str("HUB_URL", default="http://127.0.0.1:8001").rstrip("/")
 # The site calls the hub's REST API (courseweb/hub/client.py) with the `courseweb` service's token; without a
 # token the hub is "not configured": no Open-in-JupyterHub button and no hub line in /healthz.
 HUB_API_URL = env.str(
-    "HUB_API_URL", default=env.str("HUB_API_BIND_URL", default="http://127.0.0.1:8081").rstrip("/") + "/hub/api"
+    "HUB_API_URL",
+    default=env.str("HUB_API_BIND_URL", default="http://127.0.0.1:8081").rstrip("/") + "/hub/api",
 ).rstrip("/")
 HUB_SERVICE_TOKEN = env.str("HUB_SERVICE_TOKEN", default="")
-HUB_SPAWN_WAIT_S = env.int("HUB_SPAWN_WAIT_S", default=300)  # how long "Open in JupyterHub" waits for a server
+HUB_SPAWN_WAIT_S = env.int(
+    "HUB_SPAWN_WAIT_S", default=300
+)  # how long "Open in JupyterHub" waits for a server
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OIDC_RSA_PRIVATE_KEY": oidc_private_key(var_dir=VAR_DIR),
@@ -223,9 +227,29 @@ GPU_LEASE_DIR = Path(env.str("GPU_LEASE_DIR", default=str(VAR_DIR / "gpu-leases"
 GPU_LEASE_WAIT_S = env.float("GPU_LEASE_WAIT_S", default=300)
 GPU_DEV_DIR = Path(env.str("GPU_DEV_DIR", default="/dev"))  # where the GPUs' device nodes are (tests: fakes)
 
+# Logs: one line per record on stderr with the request's and the job's id (courseweb/core/observability.py);
+# LOG_FORMAT=json writes each line as a JSON object (the production default), "plain" for people.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "courseweb.core.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(job_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(job_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+# Prometheus metrics at /metrics, only for a scraper that sends `Authorization: Bearer <METRICS_TOKEN>`; empty: off.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

@@ -16,9 +16,13 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # nginx serves HTTPS only and says so in X-Forwarded-Proto; a plain-HTTP request that reaches Django is redirected,
 # except the local health probe, which talks to the app server directly.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# JSON log lines for the log collector (courseweb/core/observability.py); LOG_FORMAT=plain for reading by eye.
+LOGGING["handlers"]["console"]["formatter"] = (
+    "json" if env.str("LOG_FORMAT", default="json") == "json" else "plain"
+)  # noqa: F405
