@@ -43,7 +43,7 @@ ADMIN_EXCEPTIONS = {"admin:login": "200 200 200 200 200 200 200 200"}
 # when no worker runs). Keep sorted by URL name. Public on purpose: the home page, the course page, the schedule
 # and its iCal feed, the published notes book, public announcements and their feed; the log-in and password-reset
 # pages; the OpenID Connect discovery document and its public keys (/o/, for the hub); the API's OpenAPI
-# description. A logged-in account not
+# description. /metrics answers only the Prometheus scraper's token (none here: 404). A logged-in account not
 # enrolled in the course ("outsider") gets 403 on every course page and API, and only its own pages (profile,
 # password, notifications, calendar and feed tokens, API tokens) otherwise.
 EXPECTED: dict[tuple[str, str], str] = {
@@ -115,6 +115,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("groups:staff_move", "POST"): "302 403 403 403 403 403 302 302",
     ("healthz", "GET"): "200|503 200|503 200|503 200|503 200|503 200|503 200|503 200|503",
     ("healthz", "POST"): "200|503 200|503 200|503 200|503 200|503 200|503 200|503 200|503",
+    ("metrics", "GET"): "404 404 404 404 404 404 404 404",
+    ("metrics", "POST"): "404 404 404 404 404 404 404 404",
     ("home", "GET"): "200 200 200 200 200 200 200 200",
     ("home", "POST"): "200 200 200 200 200 200 200 200",
     ("homework:api_assignments", "GET"): "401 200 200 200 200 403 200 200",
