@@ -9,6 +9,7 @@ the token `HUB_SERVICE_TOKEN`) and the idle culler (`HUB_IDLE_TIMEOUT_S`).
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -44,6 +45,32 @@ def staff_roles(s: HubSettings) -> list[dict]:
             }
         )
     return roles
+
+
+async def mint_submit_token(spawner: Any) -> None:
+    """pre_spawn_hook: a new API token of the site for this server (`course-submit`), replacing the last one.
+
+    The site mints it for the hub's service token (`POST /hub/spawn-token/`); the server gets it in its
+    environment only (never the browser).  Without the site the server still starts, without a token."""
+    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+    s = hub_settings()
+    if not s.service_token:
+        return
+    request = HTTPRequest(
+        f"{s.site_internal_url}/hub/spawn-token/",
+        method="POST",
+        body=json.dumps({"user": spawner.user.name}),
+        headers={"Authorization": f"Bearer {s.service_token}", "Content-Type": "application/json"},
+        request_timeout=30,
+    )
+    try:
+        response = await AsyncHTTPClient().fetch(request)
+        token = json.loads(response.body)["token"]
+    except Exception as exc:
+        spawner.log.warning("No course API token for %s's server: %s", spawner.user.name, exc)
+        return
+    spawner.environment = {**spawner.environment, "COURSE_API_TOKEN": token}
 
 
 def apply(c: Any, settings: HubSettings | None = None) -> HubSettings:
@@ -84,6 +111,9 @@ def apply(c: Any, settings: HubSettings | None = None) -> HubSettings:
     c.JailedSpawner.base_uid = s.base_uid
     c.JailedSpawner.uid_count = s.uid_count
     c.JailedSpawner.hub_port = s.port_of(s.hub_bind_url)
+    c.JailedSpawner.site_url = s.site_url
+    c.JailedSpawner.site_internal_url = s.site_internal_url
+    c.Spawner.pre_spawn_hook = mint_submit_token
     c.Spawner.default_url = "/lab"
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 90

@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlparse
 
 from jupyterhub.spawner import LocalProcessSpawner
 from jupyterhub.utils import random_port
@@ -35,7 +36,7 @@ from graders.sandbox import BWRAP, kill_uid, sandbox_python, system_mounts_argv
 
 JAIL_RUN = "/run/jupyter"
 JAIL_PACKAGE_ROOT = "/opt/course-hub"
-# The single-user server's own configuration (JUPYTER_CONFIG_DIR, read first): no staff tools (nbgrader's
+# The single-user server's own configuration (JUPYTER_CONFIG_PATH, read before the environment's): no staff tools (nbgrader's
 # formgrader and course lists) and nothing that reaches for the network at start.
 SERVER_CONFIG = {
     "ServerApp": {
@@ -65,6 +66,23 @@ class JailedSpawner(LocalProcessSpawner):
     hub_port = Integer(8081, help="The hub API's port (also used on the jail's own loopback).").tag(
         config=True
     )
+    site_url = Unicode("http://127.0.0.1:8000", help="The site as users know it (links, Host header).").tag(
+        config=True
+    )
+    site_internal_url = Unicode("http://127.0.0.1:8000", help="The site as the hub reaches it.").tag(
+        config=True
+    )
+
+    @default("oauth_access_scopes")
+    def _access_scopes_default(self) -> list[str]:
+        """Who may use this server: its owner, and holders of `access:servers!group=G` for a group G of the owner
+        (the offering's staff role names the students' group; the single-user server cannot resolve group
+        filters itself, so the groups are listed here, at spawn)."""
+        owner = [
+            f"access:servers!server={self.user.name}/{self.name}",
+            f"access:servers!user={self.user.name}",
+        ]
+        return owner + [f"access:servers!group={group.name}" for group in self.user.groups]
 
     @default("homes_dir")
     def _homes_default(self) -> str:
@@ -156,9 +174,23 @@ class JailedSpawner(LocalProcessSpawner):
             uid = str(self.uid)
             argv += ["/usr/bin/setpriv", "--reuid", uid, "--regid", uid, "--clear-groups"]
             argv += ["--inh-caps=-all", "--no-new-privs", "--"]
-        argv += [sandbox_python(), "-m", "course_hub.jail_entry", str(self.hub_port), f"{JAIL_RUN}/hub.sock"]
+        argv += [sandbox_python(), "-m", "course_hub.jail_entry"]
+        argv += [f"{self.hub_port}={JAIL_RUN}/hub.sock", f"{self._site[1]}={JAIL_RUN}/site.sock"]
         argv += ["--", "--ServerApp.port=8888", f"--ServerApp.sock={JAIL_RUN}/server.sock"]
         return argv
+
+    @property
+    def _site(self) -> tuple[str, int]:
+        parsed = urlparse(self.site_internal_url)
+        return parsed.hostname or "127.0.0.1", parsed.port or (443 if parsed.scheme == "https" else 80)
+
+    def _write_submit_command(self) -> None:
+        """`course-submit` on the server's PATH (course_hub.submit, with the course environment's Python)."""
+        script = self.run_host / "bin" / "course-submit"
+        script.parent.mkdir(mode=0o755)
+        script.write_text(f'#!/bin/sh\nexec {sandbox_python()} -m course_hub.submit "$@"\n')
+        script.chmod(0o755)
+        script.parent.chmod(0o755)
 
     def make_preexec_fn(self, name):  # bwrap starts as the hub's user; setpriv drops inside the jail
         return None
@@ -171,9 +203,12 @@ class JailedSpawner(LocalProcessSpawner):
 
     def get_env(self) -> dict:
         env = super().get_env()
-        env["PATH"] = f"{Path(sandbox_python()).parent}:/usr/local/bin:/usr/bin:/bin"
+        env["PATH"] = f"{JAIL_RUN}/bin:{Path(sandbox_python()).parent}:/usr/local/bin:/usr/bin:/bin"
+        env["COURSE_SITE_URL"] = f"http://127.0.0.1:{self._site[1]}"  # relayed to the site (site.sock)
+        env["COURSE_SITE_HOST"] = urlparse(self.site_url).netloc
+        env["COURSE_SITE_PUBLIC_URL"] = self.site_url
         env["PYTHONPATH"] = JAIL_PACKAGE_ROOT
-        env["JUPYTER_CONFIG_DIR"] = f"{JAIL_RUN}/jupyter"
+        env["JUPYTER_CONFIG_PATH"] = f"{JAIL_RUN}/jupyter"  # above the environment's own, below ~/.jupyter
         env["JUPYTER_RUNTIME_DIR"] = f"{self.home_jail}/.local/share/jupyter/runtime"
         hub = f"http://{self.hub_host}:{self.hub_port}"
         inside = f"http://127.0.0.1:{self.hub_port}"
@@ -191,12 +226,16 @@ class JailedSpawner(LocalProcessSpawner):
         self._relays = [
             await relay.unix_to_tcp(path=self.run_host / "hub.sock", host=self.hub_host, port=self.hub_port)
         ]
+        host, port = self._site
+        self._relays.append(await relay.unix_to_tcp(path=self.run_host / "site.sock", host=host, port=port))
+        self._write_submit_command()
         self.port = random_port()
         self._relays.append(
             await relay.tcp_to_unix(host="127.0.0.1", port=self.port, path=self.run_host / "server.sock")
         )
         if self.as_root:
-            os.chown(self.run_host / "hub.sock", self.uid, self.uid)
+            for sock in ("hub.sock", "site.sock"):
+                os.chown(self.run_host / sock, self.uid, self.uid)
         self.cmd = self.jail_argv()
         self.args = []
         try:

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("courseweb.courses.urls")),
     path("announcements/", include("courseweb.announcements.urls")),
     path("notifications/", include("courseweb.notifications.urls")),
+    path("hub/", include("courseweb.hub.urls")),
     path("o/", include((oidc_provider_urlpatterns(), "oauth2_provider"))),
     path("admin/", admin.site.urls),
 ]

@@ -100,7 +100,20 @@ def _assignment_context(request: HttpRequest, assignment, form: NotebookUploadFo
         "staff": can_manage_homework(request.user, assignment.offering),
         "max_mb": max_upload_bytes() // 2**20,
         "sharing": selectors.sharing_state(assignment=assignment, user=request.user),
+        **_hub_context(request, assignment),
         **_counted_context(request, assignment, deadline=deadline, history=history),
+    }
+
+
+def _hub_context(request: HttpRequest, assignment) -> dict:
+    """Whether the site has a JupyterHub to open this homework in, and whether the user opened it there before."""
+    from courseweb.hub.client import hub_configured
+    from courseweb.hub.selectors import hub_opened_before
+
+    enabled = hub_configured()
+    return {
+        "hub_enabled": enabled,
+        "hub_opened": enabled and hub_opened_before(user=request.user, assignment=assignment),
     }
 
 

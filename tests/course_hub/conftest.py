@@ -36,3 +36,33 @@ def site_for_hub(settings, monkeypatch, hub_stack, live_server) -> str:
     monkeypatch.setenv("HUB_CLIENT_SECRET", CLIENT_SECRET)
     call_command("create_hub_application", stdout=io.StringIO())
     return live_server.url
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def hub_site(settings, hub_stack, tmp_path):
+    settings.HUB_URL = hub_stack.url
+    settings.HUB_API_URL = hub_stack.api_url
+    settings.HUB_SERVICE_TOKEN = hub_stack.token
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return hub_stack
+
+
+@pytest.fixture
+def assignment(hub_site):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from courseweb.homework.models import Assignment
+    from courseweb.homework.services.assignments import assignments_sync
+    from tests.factories import OfferingFactory, SessionFactory
+
+    offering = OfferingFactory()
+    start = timezone.now() - dt.timedelta(days=1)
+    SessionFactory(offering=offering, number=1, starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    report = assignments_sync(offering=offering, root=FIXTURES)
+    assert report.errors == [], report.errors
+    return Assignment.objects.select_related("offering", "item").get(key="hubhw")

@@ -87,7 +87,7 @@ class HubStack:
             start_new_session=True,
         )
         try:
-            wait_for(self._up, timeout=120, what="the hub's API")
+            wait_for(self._up, timeout=300, what="the hub's API")
         except AssertionError as exc:
             self.stop()
             raise AssertionError(f"{exc}\n{self.log_tail()}") from exc
@@ -128,7 +128,7 @@ class HubStack:
             headers={"Authorization": f"token {token or self.token}", "Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
+            with urllib.request.urlopen(request, timeout=180) as response:
                 text = response.read().decode()
                 return response.status, (json.loads(text) if text else None)
         except urllib.error.HTTPError as exc:
@@ -147,7 +147,7 @@ class HubStack:
                 raise AssertionError(f"the server of {name} stopped\n{self.log_tail()}")
             return bool(server and server["ready"])
 
-        wait_for(ready, timeout=180, interval=1, what=f"the server of {name}")
+        wait_for(ready, timeout=400, interval=1, what=f"the server of {name}")
 
     def stop_server(self, name: str) -> None:
         self.api("DELETE", f"/users/{name}/server")
@@ -167,7 +167,7 @@ class HubStack:
             headers={"Authorization": f"token {token or self.token}", "Content-Type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
+            with urllib.request.urlopen(request, timeout=180) as response:
                 text = response.read().decode()
                 return response.status, (json.loads(text) if text else None)
         except urllib.error.HTTPError as exc:
@@ -246,13 +246,13 @@ def site_login(site: str, username: str):
     from tests.factories import PASSWORD
 
     browser = requests.Session()
-    page = browser.get(f"{site}/accounts/login/", timeout=60)
+    page = browser.get(f"{site}/accounts/login/", timeout=300)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     done = browser.post(
         f"{site}/accounts/login/",
         data={"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD},
         headers={"Referer": f"{site}/accounts/login/"},
-        timeout=60,
+        timeout=300,
     )
     assert "/accounts/login/" not in done.url, "the site log-in failed"
     return browser
@@ -260,7 +260,7 @@ def site_login(site: str, username: str):
 
 def hub_token(hub: HubStack, browser, name: str) -> str:
     """An API token of hub user `name`, made by that user's own logged-in hub session (cookie and XSRF)."""
-    home = browser.get(f"{hub.url}/hub/home", timeout=120)
+    home = browser.get(f"{hub.url}/hub/home", timeout=300)
     assert home.status_code == 200, home.status_code
     xsrf = browser.cookies.get("_xsrf", path="/hub/") or browser.cookies.get("_xsrf")
     made = browser.post(

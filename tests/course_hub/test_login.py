@@ -22,7 +22,7 @@ def test_a_student_logged_in_on_the_site_reaches_the_hub_without_logging_in_agai
     EnrollmentFactory(user=user, offering=OfferingFactory(), role=Role.STUDENT)
     browser = site_login(site_for_hub, user.username)
 
-    landed = browser.get(f"{hub_stack.url}/hub/home", timeout=120)
+    landed = browser.get(f"{hub_stack.url}/hub/home", timeout=300)
 
     assert landed.status_code == 200 and landed.url == f"{hub_stack.url}/hub/home"
     steps = [r.url for r in landed.history]
@@ -42,7 +42,7 @@ def test_someone_not_enrolled_in_the_hubs_offerings_is_refused(site_for_hub, hub
     )
     browser = site_login(site_for_hub, outsider.username)
 
-    refused = browser.get(f"{hub_stack.url}/hub/home", timeout=120)
+    refused = browser.get(f"{hub_stack.url}/hub/home", timeout=300)
 
     assert refused.status_code == 403
     assert hub_stack.api("GET", f"/users/u{outsider.pk}")[0] == 404

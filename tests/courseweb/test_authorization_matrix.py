@@ -118,6 +118,14 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("metrics", "GET"): "404 404 404 404 404 404 404 404",
     ("metrics", "POST"): "404 404 404 404 404 404 404 404",
     ("home", "GET"): "200 200 200 200 200 200 200 200",
+    ("hub:open", "GET"): "302 405 405 405 405 405 405 405",
+    ("hub:open", "POST"): "302 302 302 302 302 403 302 302",
+    ("hub:progress", "GET"): "302 200 403 403 403 403 403 403",
+    ("hub:progress", "POST"): "302 200 403 403 403 403 403 403",
+    ("hub:progress_status", "GET"): "302 200 403 403 403 403 403 403",
+    ("hub:progress_status", "POST"): "302 200 403 403 403 403 403 403",
+    ("hub:spawn_token", "GET"): "405 405 405 405 405 405 405 405",
+    ("hub:spawn_token", "POST"): "403 403 403 403 403 403 403 403",
     ("home", "POST"): "200 200 200 200 200 200 200 200",
     ("homework:api_assignments", "GET"): "401 200 200 200 200 403 200 200",
     ("homework:api_assignments", "POST"): "405 405 405 405 405 405 405 405",
@@ -409,6 +417,7 @@ def world(db, settings, tmp_path) -> World:
 
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MATERIALS_ROOT = tmp_path / "materials"
+    settings.HUB_SERVICE_TOKEN = "matrix-hub-token"  # the site has a hub: "Open in JupyterHub" is offered
     now = timezone.now()
     offering = OfferingFactory()
     for n in (1, 2, 3):
@@ -519,6 +528,9 @@ def world(db, settings, tmp_path) -> World:
     notification = Notification.objects.create(
         user=users["student"], kind=_notification_kind(), title="Graded"
     )
+    from courseweb.hub.models import HubOpen
+
+    hub_open = HubOpen.objects.create(user=users["student"], assignment=assignment)
     tokens = {role: api_token_create(user=u, name="matrix").secret for role, u in users.items()}
     own_token = api_token_create(user=users["student"], name="own")
     nothing = 999_999
@@ -591,6 +603,9 @@ def world(db, settings, tmp_path) -> World:
         "homework:choose_counted": {"key": assignment.key},
         "homework:staff": {"key": assignment.key},
         "homework:regrade": {"key": assignment.key},
+        "hub:open": {"key": assignment.key},
+        "hub:progress": {"pk": hub_open.pk},
+        "hub:progress_status": {"pk": hub_open.pk},
         "homework:sharing": {"key": solution.assignment.key},
         "homework:solution_publish": {"key": solution.assignment.key},
         "homework:solution_withdraw": {"key": solution.assignment.key},

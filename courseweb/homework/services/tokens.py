@@ -21,6 +21,10 @@ MAX_ACTIVE_TOKENS = 10
 ERR_TOKEN_NAME = "Give the token a name (up to 80 characters), e.g. 'laptop' or 'JupyterHub'."
 ERR_TOO_MANY = f"You already have {MAX_ACTIVE_TOKENS} active tokens; revoke one first."
 ERR_NOT_YOURS = "This token does not exist or is not yours."
+# The token a student's JupyterHub server gets at each start (`course-submit`): minted by the hub's pre-spawn hook,
+# replacing the previous one, and not counted against MAX_ACTIVE_TOKENS; no one else may use this name.
+HUB_TOKEN_NAME = "JupyterHub server"
+ERR_TOKEN_RESERVED = f"The name '{HUB_TOKEN_NAME}' is reserved for the token of your JupyterHub server."
 
 
 @dataclass(frozen=True)
@@ -38,12 +42,27 @@ def api_token_create(*, user: Any, name: str) -> NewToken:
     name = (name or "").strip()
     if not name or len(name) > 80:
         raise ValueError(ERR_TOKEN_NAME)
+    if name == HUB_TOKEN_NAME:
+        raise ValueError(ERR_TOKEN_RESERVED)
     with transaction.atomic():
-        if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_ACTIVE_TOKENS:
+        active = ApiToken.objects.filter(user=user, revoked_at__isnull=True).exclude(name=HUB_TOKEN_NAME)
+        if active.count() >= MAX_ACTIVE_TOKENS:
             raise ValueError(ERR_TOO_MANY)
         prefix = secrets.token_hex(4)
         secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
         token = ApiToken.objects.create(user=user, name=name, prefix=prefix, digest=_digest(secret))
+    return NewToken(token=token, secret=secret)
+
+
+def api_token_rotate_for_hub(*, user: Any) -> NewToken:
+    """A new token for the user's JupyterHub server, revoking the one its previous start got."""
+    with transaction.atomic():
+        ApiToken.objects.select_for_update().filter(
+            user=user, name=HUB_TOKEN_NAME, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        prefix = secrets.token_hex(4)
+        secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+        token = ApiToken.objects.create(user=user, name=HUB_TOKEN_NAME, prefix=prefix, digest=_digest(secret))
     return NewToken(token=token, secret=secret)
 
 

@@ -1,0 +1,171 @@
+"""Open a homework in the student's JupyterHub server: start (or reuse) it, place the released files there.
+
+`hub_open_create` records the request and queues `hub.open_run` on commit; `hub_open_perform` (the task's
+service) claims the row once (a redelivered message finds it claimed and does nothing), starts the server
+through the hub's REST API, waits until it is ready, and writes through the server's contents API (so it works
+the same wherever the hub runs) into `<assignment key>/`:
+
+* each released notebook `<stem>.ipynb`, its metadata recording the offering, assignment and stem (so a renamed
+  or fresh copy still submits to the right place); an existing notebook is never overwritten: it is kept, or,
+  for "get a fresh copy", a new copy `<stem>-fresh-<n>.ipynb` is put beside it;
+* the assignment's data files (the release manifest's `files`) that are missing.
+
+Only the release (`Assignment.release_dir`) is read: never the source folder with its hidden tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from courseweb.accounts.oidc import course_groups, hub_username
+from courseweb.hub import client
+from courseweb.hub.models import HubOpen, OpenState
+from graders.release import MANIFEST_NAME
+
+NOTEBOOK_METADATA_KEY = "course"
+ERR_SERVER_STOPPED = "Your JupyterHub server stopped while starting; please try again."
+ERR_SERVER_SLOW = "Your JupyterHub server did not start within {s} s; please try again."
+ERR_UNSAFE_PATH = "The release lists a file outside the assignment folder: {path}"
+
+
+def _event(state: str) -> dict[str, str]:
+    return {"state": state, "at": timezone.now().isoformat()}
+
+
+def hub_open_create(*, user: Any, assignment: Any, fresh: bool = False) -> HubOpen:
+    from courseweb.hub.tasks import open_run
+
+    with transaction.atomic():
+        row = HubOpen.objects.create(
+            user=user, assignment=assignment, fresh=fresh, events=[_event(OpenState.QUEUED)]
+        )
+        transaction.on_commit(lambda: open_run.delay(row.pk))
+    return row
+
+
+def _move(row: HubOpen, state: str, **fields: Any) -> None:
+    row.state = state
+    row.events = [*row.events, _event(state)]
+    if state in (OpenState.DONE, OpenState.FAILED):
+        row.finished_at = timezone.now()
+    for key, value in fields.items():
+        setattr(row, key, value)
+    row.save()
+
+
+def _claim(open_id: int) -> HubOpen | None:
+    with transaction.atomic():
+        row = HubOpen.objects.select_for_update().filter(pk=open_id).first()
+        if row is None or row.state != OpenState.QUEUED:
+            return None
+        _move(row, OpenState.STARTING)
+    return row
+
+
+def hub_open_perform(*, open_id: int) -> str:
+    row = _claim(open_id)
+    if row is None:
+        return "nothing to do"
+    row = HubOpen.objects.select_related("user", "assignment__offering").get(pk=open_id)
+    name = hub_username(row.user)
+    try:
+        _server_ready(name, course_groups(row.user))
+        _move(row, OpenState.COPYING)
+        placed, open_path = place_release(name=name, assignment=row.assignment, fresh=row.fresh)
+    except (client.HubError, ValueError, OSError) as exc:
+        _move(row, OpenState.FAILED, error=str(exc)[:2000])
+        return "failed"
+    _move(row, OpenState.DONE, placed=placed, open_path=open_path)
+    return "done"
+
+
+def _server_ready(name: str, groups: list[str]) -> None:
+    client.user_ensure(name=name, groups=groups)
+    state = client.server_state(name=name)
+    if not state.ready:
+        if not state.pending:
+            client.server_start(name=name)
+        deadline = time.monotonic() + settings.HUB_SPAWN_WAIT_S
+        while True:
+            state = client.server_state(name=name)
+            if state.ready:
+                break
+            if not state.exists and not state.pending:
+                raise client.HubError(ERR_SERVER_STOPPED)
+            if time.monotonic() > deadline:
+                raise client.HubError(ERR_SERVER_SLOW.format(s=settings.HUB_SPAWN_WAIT_S))
+            time.sleep(1)
+
+
+def _release_files(assignment: Any) -> list[str]:
+    manifest = json.loads((Path(assignment.release_dir) / MANIFEST_NAME).read_text(encoding="utf-8"))
+    files = []
+    for rel in manifest.get("files", []):
+        path = PurePosixPath(rel)
+        if path.is_absolute() or ".." in path.parts:
+            raise ValueError(ERR_UNSAFE_PATH.format(path=rel))
+        files.append(path.as_posix())
+    return files
+
+
+def _ensure_folders(name: str, path: str) -> None:
+    parts = PurePosixPath(path).parts[:-1]
+    for depth in range(1, len(parts) + 1):
+        folder = "/".join(parts[:depth])
+        if client.contents_get(name=name, path=folder) is None:
+            client.contents_put(name=name, path=folder, model={"type": "directory"})
+
+
+def _free_copy_name(name: str, folder: str, stem: str) -> str:
+    n = 1
+    while client.contents_get(name=name, path=f"{folder}/{stem}-fresh-{n}.ipynb") is not None:
+        n += 1
+    return f"{folder}/{stem}-fresh-{n}.ipynb"
+
+
+def place_release(*, name: str, assignment: Any, fresh: bool) -> tuple[list[dict[str, str]], str]:
+    """Write the release into the user's server; returns what was written or kept and the notebook to open."""
+    release = Path(assignment.release_dir)
+    folder = assignment.key
+    placed: list[dict[str, str]] = []
+    open_path = ""
+    _ensure_folders(name, f"{folder}/x")
+    for stem in assignment.notebooks:
+        target = f"{folder}/{stem}.ipynb"
+        exists = client.contents_get(name=name, path=target) is not None
+        if exists and not fresh:
+            placed.append({"path": target, "action": "kept"})
+        else:
+            if exists:
+                target = _free_copy_name(name, folder, stem)
+            notebook = json.loads((release / f"{stem}.ipynb").read_text(encoding="utf-8"))
+            notebook.setdefault("metadata", {})[NOTEBOOK_METADATA_KEY] = {
+                "offering": assignment.offering.slug,
+                "assignment": assignment.key,
+                "stem": stem,
+            }
+            client.contents_put(
+                name=name, path=target, model={"type": "notebook", "format": "json", "content": notebook}
+            )
+            placed.append({"path": target, "action": "written"})
+        open_path = open_path or target
+    for rel in _release_files(assignment):
+        target = f"{folder}/{rel}"
+        if client.contents_get(name=name, path=target) is not None:
+            placed.append({"path": target, "action": "kept"})
+            continue
+        _ensure_folders(name, target)
+        data = base64.b64encode((release / rel).read_bytes()).decode()
+        client.contents_put(
+            name=name, path=target, model={"type": "file", "format": "base64", "content": data}
+        )
+        placed.append({"path": target, "action": "written"})
+    return placed, open_path
