@@ -150,6 +150,9 @@ def test_ctrl_c_stops_the_server_the_worker_and_every_sandbox(tmp_path: Path) ->
         assert _left(before, proc.pid, sessions) == [], log_text()
         assert proc.wait(timeout=30) is not None
     finally:
+        # a failure before the snapshot (no /healthz, no warm sandbox) must still find the sessions of the web server
+        # and the worker: read them while the script is alive and still their parent
+        sessions |= {info[2] for info in _tree(proc.pid, _procs()).values()}
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         # whatever failed, leave nothing behind: the script's tree and every session its children started
