@@ -69,6 +69,7 @@ INTRO = [
 
         import numpy as np
         import torch
+        import torch._dynamo  # noqa: F401  (torch.optim loads it on first use; loading it here keeps that second out of training)
         import torch.nn.functional as F
         from torch import nn
 
