@@ -93,6 +93,7 @@ def test_mutant_changes_only_solution_regions(mutant_case: tuple[hw.Assignment, 
         assert hwnotebooks.solution_region_diff(source_nb, submitted) == []
 
 
+@pytest.mark.slow  # a Jupyter kernel for every mutant of every assignment: a sweep, run by `make test-slow`
 def test_mutant_passes_visible_tests(
     mutant_case: tuple[hw.Assignment, hw.MutantSpec], visible_runs: hw.GradingSession
 ) -> None:
