@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# `--dist loadgroup` grouping under pytest 9 (pytest-xdist 3.8 sets a node id attribute pytest 9 no longer reads)
+pytest_plugins = ["tests.xdist_groups"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("COURSE_SHARED_DIR", REPO.parent / "shared"))
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -17,24 +17,21 @@ ASSIGNMENTS = hw.discover()
 MUTANT_CASES = [(a, m) for a in ASSIGNMENTS for m in a.mutants]
 
 
+def _group(a: hw.Assignment) -> pytest.MarkDecorator:
+    """Under ``pytest -n N --dist loadgroup`` an assignment's tests share a test process, so its submissions are
+    graded in one warm batch there, not once per process. The mark goes on the parameter itself: it is then on the
+    item from its creation, before any collection hook (xdist's own included) reads the marks."""
+    return pytest.mark.xdist_group(f"assignment-{a.id}")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "assignment" in metafunc.fixturenames:
-        metafunc.parametrize("assignment", ASSIGNMENTS, ids=[a.id for a in ASSIGNMENTS])
+        metafunc.parametrize("assignment", [pytest.param(a, id=a.id, marks=_group(a)) for a in ASSIGNMENTS])
     if "mutant_case" in metafunc.fixturenames:
-        metafunc.parametrize("mutant_case", MUTANT_CASES, ids=[f"{a.id}/{m.name}" for a, m in MUTANT_CASES])
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist turns the xdist_group marks into node ids
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under ``pytest -n N --dist loadgroup`` the engine-graded tests of one assignment share a test process,
-    so its submissions are graded in one warm batch there, not once per process."""
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        if callspec is None or "grading" not in getattr(item, "fixturenames", ()):
-            continue
-        case = callspec.params.get("assignment") or callspec.params.get("mutant_case", (None,))[0]
-        if isinstance(case, hw.Assignment):
-            item.add_marker(pytest.mark.xdist_group(f"assignment-{case.id}"))
+        metafunc.parametrize(
+            "mutant_case",
+            [pytest.param((a, m), id=f"{a.id}/{m.name}", marks=_group(a)) for a, m in MUTANT_CASES],
+        )
 
 
 @pytest.fixture(scope="session")
