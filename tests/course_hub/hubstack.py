@@ -8,6 +8,7 @@ a kernel of a user's running server through the proxy (the kernel's websocket), 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -178,7 +179,10 @@ class HubStack:
         status, kernel = self.server_request(name, "POST", "/api/kernels", {"name": "python3"})
         assert status == 201, kernel
         try:
-            return asyncio.run(self._execute(name, kernel["id"], code, timeout))
+            # A thread of its own: a browser test earlier in this test process (Playwright's sync API) may have
+            # left an event loop marked running in this thread, and asyncio.run refuses to start inside one.
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+                return pool.submit(asyncio.run, self._execute(name, kernel["id"], code, timeout)).result()
         finally:
             self.server_request(name, "DELETE", f"/api/kernels/{kernel['id']}")
 
