@@ -4,7 +4,10 @@
 
 - `database.json`: every row of every model (Django's `dumpdata`, primary keys kept, content types and
   permissions by natural key: `migrate` recreates those), written to a temporary file, never held in memory;
-- `files/media/...`: the stored files (submissions, feedback, hand-ins, lecture materials, releases);
+- `files/media/...`: the files under MEDIA_ROOT (releases; with the filesystem default, the homework storage's
+  submissions, feedback, hand-ins and kept uploads too);
+- `files/stored/<alias>/...`: the files of each stored-file storage that is not a folder under MEDIA_ROOT (the
+  lecture materials' folder; both storages when they are an S3 bucket), read through Django's storage API by name;
 - `files/var/...`: the site's own secrets kept on disk (the OpenID Connect signing key, so that the hub's logins
   survive a restore);
 - `manifest.json`: when and from which database it was made, the applied migrations, the rows per model and the
@@ -12,7 +15,8 @@
 
 `manage.py restore FILE` checks the whole archive against its manifest first (a damaged or foreign archive
 changes nothing), refuses a database that already holds data unless `--force`, migrates, replaces the rows in one
-transaction, then puts the files in place next to the old ones and swaps them in. The engine-independent format
+transaction, then puts the files in place next to the old ones and swaps them in, and writes each storage's files
+back through the storage (removing those the backup did not have). The engine-independent format
 (JSON rows, not `pg_dump`) lets a course move from the embedded SQLite to PostgreSQL with a backup and a restore.
 """
 
@@ -32,6 +36,8 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core import management
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
@@ -39,6 +45,7 @@ from django.utils import timezone
 from courseweb.accounts.oidc_keys import KEY_FILE
 
 FORMAT = 1
+STORED = ("homework", "materials")  # the STORAGES aliases that hold the site's stored files (settings.base)
 EXCLUDED = ["contenttypes", "auth.permission"]  # recreated by `migrate`, referred to by natural key
 
 
@@ -78,6 +85,50 @@ def _media_files(root: Path) -> Iterator[Path]:
         for path in sorted(root.rglob("*")):
             if path.is_file() and not path.is_symlink():
                 yield path
+
+
+def _stored_apart() -> list[str]:
+    """The stored-file aliases whose files the walk of MEDIA_ROOT does not see (a bucket, a folder elsewhere)."""
+    media = Path(settings.MEDIA_ROOT).resolve()
+    return [
+        alias
+        for alias in STORED
+        if not (
+            isinstance(storages[alias], FileSystemStorage)
+            and Path(storages[alias].location).resolve().is_relative_to(media)
+        )
+    ]
+
+
+def _stored_names(store: Storage, prefix: str = "") -> Iterator[str]:
+    """Every file name in the storage, depth first (names as the storage knows them)."""
+    try:
+        folders, files = store.listdir(prefix)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        if not name.startswith(".incoming-"):
+            yield f"{prefix}{name}"
+    for folder in sorted(folders):
+        yield from _stored_names(store, f"{prefix}{folder}/")
+
+
+def _add_stored(tar: tarfile.TarFile, tmp: Path, members: dict[str, str], report: BackupReport) -> list[str]:
+    """Add the files of the storages kept apart from MEDIA_ROOT; returns their aliases (for the manifest)."""
+    aliases = _stored_apart()
+    copy = tmp / "stored-file"
+    for alias in aliases:
+        store = storages[alias]
+        for name in _stored_names(store):
+            with store.open(name, "rb") as src, open(copy, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            arcname = f"files/stored/{alias}/{name}"
+            tar.add(copy, arcname=arcname)
+            members[arcname] = _sha256(copy)
+            report.files += 1
+            report.bytes += copy.stat().st_size
+    copy.unlink(missing_ok=True)
+    return aliases
 
 
 def _files() -> Iterator[tuple[str, Path]]:
@@ -132,6 +183,7 @@ def backup_create(path: Path) -> BackupReport:
                 members[name] = _sha256(file)
                 report.files += 1
                 report.bytes += file.stat().st_size
+            stored = _add_stored(tar, Path(tmp), members, report)
             manifest = {
                 "format": FORMAT,
                 "created_at": timezone.localtime().isoformat(),
@@ -139,6 +191,7 @@ def backup_create(path: Path) -> BackupReport:
                 "migrations": _applied_migrations(),
                 "rows": report.rows,
                 "sha256": members,
+                "stored": stored,
             }
             data = json.dumps(manifest, indent=1, sort_keys=True).encode()
             info = tarfile.TarInfo("manifest.json")
@@ -204,6 +257,22 @@ def _swap_in(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _restore_stored(unpacked: Path, aliases: list[str]) -> None:
+    """Make each archived storage hold exactly the archive's files, written through the storage by name."""
+    for alias in aliases:
+        store, folder = storages[alias], unpacked / "files" / "stored" / alias
+        wanted = {p.relative_to(folder).as_posix(): p for p in folder.rglob("*") if p.is_file()}
+        for name, path in sorted(wanted.items()):
+            store.delete(name)  # the storages are write-once: a file of this name is replaced, not renamed
+            with open(path, "rb") as fh:
+                saved = store.save(name, File(fh, name=name))
+            if saved != name:
+                raise BackupError(f"The {alias} storage stored {name!r} as {saved!r}; restore it by hand.")
+        for name in list(_stored_names(store)):
+            if name not in wanted:
+                store.delete(name)
+
+
 def backup_restore(archive: Path, *, force: bool = False) -> dict:
     """Restore the archive's rows and files; returns its manifest."""
     archive = Path(archive)
@@ -239,4 +308,5 @@ def backup_restore(archive: Path, *, force: bool = False) -> dict:
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(file, dest)
                     os.chmod(dest, 0o600)
+        _restore_stored(unpacked, [a for a in manifest.get("stored", []) if a in STORED])
     return manifest

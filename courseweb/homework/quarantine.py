@@ -11,20 +11,19 @@ A kept file is deleted when it is claimed, when it is found expired (one hour) o
 task `homework.quarantine_purge` (celery beat, see courseweb/celery.py). Only the browser session that uploaded it
 can claim it (its id is stored in that session, which survives logging in), and the token must verify.
 
-Layout: `<homework root>/quarantine/<id>.bin` (the bytes) and `<id>.json` (what it is for, its sha256, when it
-was kept, and a salted hash of the client address for the rate limit).
+Layout, in the homework storage beside the stored files (so that any web host can hand them over):
+`quarantine/<id>.bin` (the bytes) and `quarantine/<id>.json` (what it is for, its sha256, when it was kept, and a
+salted hash of the client address for the rate limit).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from celery import shared_task
@@ -83,10 +82,7 @@ class KeptUpload:
         return now >= self.expires_at
 
 
-def quarantine_root() -> Path:
-    root = storage.homework_root() / "quarantine"
-    root.mkdir(parents=True, exist_ok=True)
-    return root
+FOLDER = "quarantine"
 
 
 def max_bytes(kind: str) -> int:
@@ -127,48 +123,36 @@ def _address_hash(address: str | None) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:quarantine:{address or '-'}".encode()).hexdigest()
 
 
-def _paths(ident: str) -> tuple[Path, Path]:
+def _names(ident: str) -> tuple[str, str]:
+    """The storage names of a kept file's bytes and of its description."""
     if not ident.isalnum():
         raise ValueError("bad quarantine id")
-    root = quarantine_root()
-    return root / f"{ident}.bin", root / f"{ident}.json"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o400)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return f"{FOLDER}/{ident}.bin", f"{FOLDER}/{ident}.json"
 
 
 def _load(ident: str) -> KeptUpload | None:
     try:
-        _, meta = _paths(ident)
-        return KeptUpload(**json.loads(meta.read_text()))
+        _, meta = _names(ident)
+        data = storage.file_read(meta)
+        return KeptUpload(**json.loads(data)) if data is not None else None
     except (ValueError, OSError, TypeError, json.JSONDecodeError):
         return None
 
 
 def _all() -> list[KeptUpload]:
     found = []
-    for meta in quarantine_root().glob("*.json"):
-        kept = _load(meta.stem)
-        if kept is not None:
-            found.append(kept)
+    for meta in storage.files_under(FOLDER):
+        if meta.endswith(".json"):
+            kept = _load(PurePosixPath(meta).stem)
+            if kept is not None:
+                found.append(kept)
     return found
 
 
 def kept_discard(kept: KeptUpload) -> None:
-    data, meta = _paths(kept.ident)
-    meta.unlink(missing_ok=True)
-    data.unlink(missing_ok=True)
+    data, meta = _names(kept.ident)
+    storage.homework_storage().delete(meta)
+    storage.homework_storage().delete(data)
 
 
 def quarantine_purge(*, now: datetime | None = None) -> int:
@@ -179,13 +163,15 @@ def quarantine_purge(*, now: datetime | None = None) -> int:
         if kept.expired(now=now):
             kept_discard(kept)
             removed += 1
-    root = quarantine_root()
-    for data in root.glob("*.bin"):
+    store = storage.homework_storage()
+    names = storage.files_under(FOLDER)
+    for data in names:
         if (
-            not data.with_suffix(".json").exists()
-            and now.timestamp() - data.stat().st_mtime > KEEP_FOR.total_seconds()
+            data.endswith(".bin")
+            and data.removesuffix(".bin") + ".json" not in names
+            and now - store.get_modified_time(data) > KEEP_FOR
         ):
-            data.unlink(missing_ok=True)
+            store.delete(data)
             removed += 1
     return removed
 
@@ -221,9 +207,9 @@ def upload_keep(
         kept_at=now.astimezone(UTC).isoformat(),
         address_hash=address_hash,
     )
-    data_path, meta_path = _paths(kept.ident)
-    _write_atomic(data_path, data)
-    _write_atomic(meta_path, json.dumps(asdict(kept)).encode())
+    data_name, meta_name = _names(kept.ident)
+    storage.file_write(name=data_name, data=data)
+    storage.file_write(name=meta_name, data=json.dumps(asdict(kept)).encode())
     return kept
 
 
@@ -251,10 +237,10 @@ def kept_from_token(token: str, *, now: datetime | None = None) -> KeptUpload | 
 
 def kept_read(kept: KeptUpload) -> bytes:
     """The kept bytes, checked against the hash taken when they were kept."""
-    data_path, _ = _paths(kept.ident)
-    data = data_path.read_bytes()
-    if storage.sha256_bytes(data) != kept.sha256:
-        raise ValueError("the kept file changed on disk")
+    data_name, _ = _names(kept.ident)
+    data = storage.file_read(data_name)
+    if data is None or storage.sha256_bytes(data) != kept.sha256:
+        raise ValueError("the kept file is gone or changed in storage")
     return data
 
 

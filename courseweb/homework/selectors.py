@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from django.core.files import File
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -205,11 +206,16 @@ def _load(path: Path | None) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _load_stored(name: str) -> dict[str, Any] | None:
+    data = storage.file_read(name)
+    return json.loads(data) if data is not None else None
+
+
 def _feedback_inputs(*, job: GradingJob, stem: str) -> dict[str, Any] | None:
     assignment = job.submission.assignment
     if not job.feedback_dir or stem not in assignment.notebooks:
         return None
-    notebook = _load(storage.absolute(job.feedback_dir) / f"{stem}.ipynb")
+    notebook = _load_stored(f"{job.feedback_dir}/{stem}.ipynb")
     if notebook is None:
         return None
     return {
@@ -305,17 +311,18 @@ def shared_solution_visible(*, assignment: Assignment, pk: int, now: datetime | 
     )
 
 
-def shared_solution_path(*, solution: Any) -> Path | None:
-    """Where the shared submission's notebook is stored (None if the file is gone)."""
-    path = storage.absolute(solution.submission.storage_path)
-    return path if path.is_file() else None
+def shared_solution_open(*, solution: Any) -> File | None:
+    """The shared submission's notebook, open for reading (None if the file is gone)."""
+    try:
+        return storage.file_open(solution.submission.storage_path)
+    except FileNotFoundError:
+        return None
 
 
 def shared_solution_html(*, solution: Any) -> str | None:
     """The shared notebook as inert HTML, read-only (the feedback renderer without grades or verdicts)."""
-    path = shared_solution_path(solution=solution)
     try:
-        notebook = json.loads(path.read_text(encoding="utf-8")) if path else None
+        notebook = _load_stored(solution.submission.storage_path)
     except (OSError, ValueError):
         notebook = None
     if not isinstance(notebook, dict):

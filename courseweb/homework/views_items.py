@@ -93,9 +93,11 @@ def deliverable_download(request: HttpRequest, pk: int) -> FileResponse:
     ) or deliverable.submitted_by_id == request.user.pk
     if not owns:
         access_item_staff(request.user, item.slug)
-    return file_attachment(
-        storage.absolute(deliverable.storage_path).open("rb"), filename=deliverable.filename
-    )
+    try:
+        handle = storage.file_open(deliverable.storage_path)
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing from the server.") from exc
+    return file_attachment(handle, filename=deliverable.filename)
 
 
 @require_login

@@ -41,12 +41,12 @@ def solution_detail(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 @require_login
 def solution_download(request: HttpRequest, key: str, pk: int) -> FileResponse:
     solution = access_shared_solution(request.user, key, pk)
-    path = selectors.shared_solution_path(solution=solution)
-    if path is None:
+    handle = selectors.shared_solution_open(solution=solution)
+    if handle is None:
         raise Http404("The shared notebook is no longer stored.")
     owner = solution.group.name if solution.group_id else solution.user.name
     name = "".join(c if c.isalnum() or c in "-_" else "-" for c in owner) or "group"
-    return file_attachment(path.open("rb"), filename=f"{solution.submission.stem}-{name}.ipynb")
+    return file_attachment(handle, filename=f"{solution.submission.stem}-{name}.ipynb")
 
 
 @require_login

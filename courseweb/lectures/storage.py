@@ -1,8 +1,10 @@
-"""Where uploaded lecture materials live: a private folder outside MEDIA_ROOT, served only through a view.
+"""Where uploaded lecture materials are stored: the `materials` storage (settings.STORAGES), served only by a view.
 
-Files under MEDIA_ROOT may be served without any check (e.g. by `runserver` in development), so materials are
-kept under `VAR_DIR/materials/` (or the `MATERIALS_ROOT` setting) and downloaded through
-`lectures.views.material_download`, which checks that the visitor is enrolled.
+The backend is chosen by environment (COURSEWEB_STORAGE, see deploy/README.md "Storage"): by default
+`MaterialStorage`, a private folder outside MEDIA_ROOT (`VAR_DIR/materials/`, or the `MATERIALS_ROOT` setting), or
+a private S3-compatible bucket under the prefix `materials/` (courseweb.core.storage). Either way files are
+downloaded through `lectures.views.material_download`, which checks that the visitor is enrolled; no storage URL
+is ever handed out.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage, storages
+
+STORAGE_ALIAS = "materials"
 
 
 def materials_root() -> Path:
@@ -38,5 +42,6 @@ class MaterialStorage(FileSystemStorage):
         return ("courseweb.lectures.storage.MaterialStorage", (), {})
 
 
-def material_storage() -> MaterialStorage:
-    return MaterialStorage()
+def material_storage() -> Storage:
+    """The `materials` storage (the FileField's storage callable; migrations refer to it by this name)."""
+    return storages[STORAGE_ALIAS]

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from courseweb.accounts.oidc_keys import oidc_private_key
 
@@ -147,6 +148,62 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "courseweb" / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+
+
+def stored_files(
+    backend: str, *, bucket: str = "", endpoint_url: str = "", region: str = "", addressing_style: str = ""
+) -> dict[str, dict]:
+    """The STORAGES entries of the stored files (deploy/README.md "Storage").
+
+    `homework` holds submissions, hand-ins, feedback and kept uploads, `materials` the lecture materials.
+    "filesystem": folders on a volume every host shares (MEDIA_ROOT/homework, VAR_DIR/materials). "s3": prefixes
+    of one private S3-compatible bucket; credentials come from the environment (AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY, or the host's role) as boto3 finds them, never from these settings.
+    """
+    if backend == "filesystem":
+        return {
+            "homework": {"BACKEND": "courseweb.homework.storage.HomeworkFileStorage"},
+            "materials": {"BACKEND": "courseweb.lectures.storage.MaterialStorage"},
+        }
+    if backend != "s3":
+        raise ImproperlyConfigured(f"COURSEWEB_STORAGE must be 'filesystem' or 's3', not {backend!r}")
+    if not bucket:
+        raise ImproperlyConfigured("COURSEWEB_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    s3 = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url or None,
+        "region_name": region or None,
+        "addressing_style": addressing_style or None,
+        "default_acl": None,  # the bucket's own policy, which must keep it private
+        "querystring_auth": True,
+    }
+    backend_path = "courseweb.core.storage.PrivateS3Storage"
+    return {
+        # content-addressed or per-job names: the same name always holds the same bytes
+        "homework": {
+            "BACKEND": backend_path,
+            "OPTIONS": {**s3, "location": "homework", "file_overwrite": True},
+        },
+        # staff uploads keep their file names: a second "slides.pdf" in a month gets a new name
+        "materials": {
+            "BACKEND": backend_path,
+            "OPTIONS": {**s3, "location": "materials", "file_overwrite": False},
+        },
+    }
+
+
+COURSEWEB_STORAGE = env.str("COURSEWEB_STORAGE", default="filesystem")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    **stored_files(
+        COURSEWEB_STORAGE,
+        bucket=env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+        region=env.str("AWS_S3_REGION_NAME", default=""),
+        addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default=""),
+    ),
+}
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DOTE 6635 <noreply@dote6635.local>")

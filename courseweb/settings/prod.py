@@ -1,7 +1,7 @@
 """Production: secrets required from the environment, security tightened."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import STORAGES, env
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 DEBUG = False
@@ -19,6 +19,7 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 STORAGES = {
+    **STORAGES,  # the stored files' backends (base: COURSEWEB_STORAGE)
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }

@@ -23,11 +23,12 @@ if (
         os.environ["CELERY_BROKER_URL"] = f"{_base}/{int(_db) - 1 - int(_xdist.removeprefix('gw'))}"
 
 from .base import *  # noqa: E402, F403
-from .base import DATABASES, VAR_DIR  # noqa: E402
+from .base import DATABASES, STORAGES, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
+    **STORAGES,  # the stored files' backends (base: COURSEWEB_STORAGE)
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -483,7 +483,7 @@ def world(db, settings, tmp_path) -> World:
         filename=f"{stem}.ipynb",
         content_hash=blob.sha256,
         size=blob.size,
-        storage_path=storage.relative(blob.path),
+        storage_path=blob.name,
         submitted_at=timezone.now() - dt.timedelta(hours=1),
     )
     for who in ("student", "buddy"):
@@ -629,7 +629,6 @@ def world(db, settings, tmp_path) -> World:
 def _shared_solution(*, assignment: Any, group: Any, members: list[Any], blob: Any) -> Any:
     """A second homework, past every cut-off with sharing on, whose Bandits' submission is shared with the class."""
     from courseweb.courses.models import CourseworkItem
-    from courseweb.homework import storage
     from courseweb.homework.models import Assignment, SharedSolution, Submission, SubmissionMember
 
     now = timezone.now()
@@ -665,7 +664,7 @@ def _shared_solution(*, assignment: Any, group: Any, members: list[Any], blob: A
         filename=f"{stem}.ipynb",
         content_hash=blob.sha256,
         size=blob.size,
-        storage_path=storage.relative(blob.path),
+        storage_path=blob.name,
         submitted_at=now - dt.timedelta(days=31),
     )
     for member in members:

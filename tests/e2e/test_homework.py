@@ -74,13 +74,12 @@ def test_student_uploads_and_watches_the_status_turn_to_graded(
 def evil_job(tiny, released, solo):
     job = submission_create(user=solo, assignment=tiny, filename="tiny.ipynb", data=to_bytes(released)).job
     claim = grading.job_claim(job_id=job.pk, worker="e2e")
-    folder = storage.homework_root() / "feedback" / str(job.pk) / "1"
-    folder.mkdir(parents=True)
-    (folder / "tiny.ipynb").write_text(json.dumps(evil_notebook()))
+    folder = f"feedback/{job.pk}/1"
+    storage.file_write(name=f"{folder}/tiny.ipynb", data=json.dumps(evil_notebook()).encode())
     outcome = {
         "score": 0.0, "max_score": 5.0, "needs_manual": True, "flags": [],
         "cells": {"tiny": {"test_means": {"status": "failed", "score": 0, "max_score": 2, "message": ""}}},
-        "feedback_dir": storage.relative(folder),
+        "feedback_dir": folder,
     }  # fmt: skip
     assert grading.job_complete(job_id=job.pk, token=claim.token, outcome=outcome)
     return GradingJob.objects.get(pk=job.pk)

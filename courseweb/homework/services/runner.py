@@ -100,20 +100,24 @@ def _plain(value: Any) -> Any:
 
 
 def _feedback_write(*, result: Any, job_id: int, attempt: int) -> str:
-    """Store each feedback notebook under homework/feedback/<job>/<attempt>/; returns the folder (relative)."""
-    folder = storage.homework_root() / "feedback" / str(job_id) / str(attempt)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
+    """Store each feedback notebook as feedback/<job>/<attempt>/<stem>.ipynb; returns the common prefix.
+
+    The files go through the homework storage, so a web host without this worker's disk can show them.
+    """
+    prefix = f"feedback/{job_id}/{attempt}"
+    for stale in storage.files_under(prefix):  # an earlier run of this attempt
+        storage.homework_storage().delete(stale)
     for stem, nb_result in (getattr(result, "notebooks", None) or {}).items():
         feedback = getattr(nb_result, "feedback_notebook", None)
         if feedback is None:
             continue
         if isinstance(feedback, str | Path) and Path(feedback).is_file():
-            shutil.copyfile(feedback, folder / f"{stem}.ipynb")
-            continue
-        text = feedback if isinstance(feedback, str) else json.dumps(_plain(feedback))
-        (folder / f"{stem}.ipynb").write_text(text, encoding="utf-8")
-    return storage.relative(folder)
+            data = Path(feedback).read_bytes()
+        else:
+            text = feedback if isinstance(feedback, str) else json.dumps(_plain(feedback))
+            data = text.encode("utf-8")
+        storage.file_write(name=f"{prefix}/{stem}.ipynb", data=data)
+    return prefix
 
 
 def _cells(data: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +182,11 @@ def grading_run(*, job_id: int, worker: str) -> str:
     try:
         submission_dir = workdir / "submission"
         submission_dir.mkdir()
-        shutil.copyfile(storage.absolute(claim.storage_path), submission_dir / f"{claim.stem}.ipynb")
+        with (
+            storage.file_open(claim.storage_path) as stored,
+            open(submission_dir / f"{claim.stem}.ipynb", "wb") as copy,
+        ):
+            shutil.copyfileobj(stored, copy)  # the sandbox needs a local file; the storage may be a bucket
         with _gpu_for(claim) as gpu:
             result = engine_autograde(
                 source=Path(claim.source_dir),

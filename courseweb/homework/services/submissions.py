@@ -179,7 +179,11 @@ def submission_create(
     try:
         with transaction.atomic():
             # Serialises uploads to one assignment, so two clicks cannot both pass the duplicate check.
-            locked = Assignment.objects.select_for_update(of=("self",)).select_related("item").get(pk=assignment.pk)
+            locked = (
+                Assignment.objects.select_for_update(of=("self",))
+                .select_related("item")
+                .get(pk=assignment.pk)
+            )
             at = now or timezone.now()
             deadline = deadline_for_user(item=locked.item, user=user)
             if deadline.is_closed(at=at):
@@ -205,7 +209,7 @@ def submission_create(
                 filename=PurePath(filename or f"{stem}.ipynb").name[:255],
                 content_hash=blob.sha256,
                 size=blob.size,
-                storage_path=storage.relative(blob.path),
+                storage_path=blob.name,
                 submitted_at=at,
                 via=via,
                 is_late=deadline.is_late(at=at),

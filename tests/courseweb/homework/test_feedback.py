@@ -100,16 +100,15 @@ def graded_job(tiny, released, solo):
     """A job completed with the evil feedback notebook stored where the worker stores it."""
     job = submission_create(user=solo, assignment=tiny, filename="tiny.ipynb", data=to_bytes(released)).job
     claim = grading.job_claim(job_id=job.pk, worker="test")
-    folder = storage.homework_root() / "feedback" / str(job.pk) / "1"
-    folder.mkdir(parents=True)
-    (folder / "tiny.ipynb").write_text(json.dumps(evil_notebook()))
+    folder = f"feedback/{job.pk}/1"
+    storage.file_write(name=f"{folder}/tiny.ipynb", data=json.dumps(evil_notebook()).encode())
     grading.job_complete(
         job_id=job.pk,
         token=claim.token,
         outcome={
             "score": 0.0, "max_score": 5.0, "needs_manual": True, "flags": [],
             "cells": {"tiny": {"test_means": {"status": "failed", "score": 0, "max_score": 2, "message": ""}}},
-            "feedback_dir": storage.relative(folder),
+            "feedback_dir": folder,
         },
     )  # fmt: skip
     job.refresh_from_db()

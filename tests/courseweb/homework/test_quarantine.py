@@ -84,7 +84,7 @@ def test_expired_session_upload_is_kept_offered_and_submitted_byte_identical(
     done = client.post(next_url, {"action": "submit"})
     sub = Submission.objects.get()
     assert done.status_code == 302 and done["Location"] == reverse("homework:submission", args=[sub.pk])
-    stored = storage.absolute(sub.storage_path).read_bytes()
+    stored = storage.file_read(sub.storage_path)
     assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(notebook).hexdigest() == sub.content_hash
     assert stored == notebook and sub.submitted_by == solo and sub.filename == "tiny.ipynb"
     assert GradingJob.objects.filter(submission=sub).count() == 1
@@ -231,7 +231,7 @@ def test_expired_session_hand_in_on_an_item_page_is_kept_too(client, offering, p
     client.post(next_url, {"action": "submit"})
     deliverable = Deliverable.objects.get()
     assert deliverable.group == pair[2] and deliverable.label == "proposal"
-    assert storage.absolute(deliverable.storage_path).read_bytes() == pdf
+    assert storage.file_read(deliverable.storage_path) == pdf
 
 
 def test_discarding_the_kept_file_deletes_it(client, tiny, notebook, solo, hw_media):

@@ -58,7 +58,7 @@ def _submit(assignment, members, *, group=None, at, code: str = SOLUTION_CODE) -
         filename="tiny.ipynb",
         content_hash=blob.sha256,
         size=blob.size,
-        storage_path=storage.relative(blob.path),
+        storage_path=blob.name,
         submitted_at=at,
     )
     SubmissionMember.objects.bulk_create([SubmissionMember(submission=sub, user=m) for m in members])

@@ -44,7 +44,7 @@ def test_upload_is_stored_read_only_with_hash_and_recorded_for_both_members(
     assert response.status_code == 302 and response["Location"] == reverse(
         "homework:submission", args=[sub.pk]
     )
-    path = storage.absolute(sub.storage_path)
+    path = storage.homework_root() / sub.storage_path  # the filesystem default: a read-only file
     assert path.read_bytes() == data
     assert not os.stat(path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     import hashlib
