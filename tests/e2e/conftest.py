@@ -25,6 +25,20 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+# Records every Content-Security-Policy violation a page reports, from its first script on (an init script, so it
+# runs before the page's own scripts; the site's policy cannot refuse it).
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sourceFile);
+});
+"""
+
+
+def csp_violations(page) -> list[str]:
+    """The violations recorded on the page's current document (RECORD_CSP_VIOLATIONS must be installed)."""
+    return page.evaluate("() => window.__cspViolations || []")
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:

@@ -8,16 +8,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.e2e.conftest import RECORD_CSP_VIOLATIONS, csp_violations
 from tests.factories import PASSWORD, EnrollmentFactory, OfferingFactory, SessionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener("securitypolicyviolation", (e) => {
-  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sourceFile);
-});
-"""
 
 
 @pytest.fixture
@@ -46,7 +40,7 @@ def course():
 @pytest.fixture
 def strict_page(page):
     """The shared Chromium page, recording every CSP violation report from the first script on."""
-    page.add_init_script(RECORD_VIOLATIONS)
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
     return page
 
 
@@ -64,7 +58,7 @@ def _violations_on(page, url: str) -> list[str]:
     response = page.goto(url)
     assert response is not None and response.status < 400, (url, response and response.status)
     page.wait_for_load_state("networkidle")
-    return page.evaluate("() => window.__cspViolations") + console
+    return csp_violations(page) + console
 
 
 def test_pages_load_with_no_csp_violations_and_htmx_polls_without_eval(course, strict_page, live_server):
@@ -79,7 +73,7 @@ def test_pages_load_with_no_csp_violations_and_htmx_polls_without_eval(course, s
     assert page.evaluate("() => typeof htmx !== 'undefined' && htmx.config.allowEval === false")
     # a published note renders its math with KaTeX's inline styles, which the policy allows
     page.goto(f"{live_server.url}/notes/")
-    found["notes page"] = page.evaluate("() => window.__cspViolations")
+    found["notes page"] = csp_violations(page)
     page.context.clear_cookies()
     _login(page, live_server, course["ta"].username)
     for path in ("/staff/status/", "/signups/manage/", "/accounts/roster/", "/admin/login/"):

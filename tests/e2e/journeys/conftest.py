@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import axe_violations
+from tests.e2e.conftest import RECORD_CSP_VIOLATIONS, axe_violations, csp_violations
 from tests.e2e.journeys import seed
 
 REPO = Path(__file__).resolve().parents[3]
@@ -229,10 +229,12 @@ class Journey:
         self.page = context.new_page()
         self.page.set_viewport_size(WIDE)
         self.page.set_default_timeout(30_000)
+        self.page.add_init_script(RECORD_CSP_VIOLATIONS)
         self.phone = None
         self.user = ""
         self.checked: set[tuple[str, str]] = set()
         self.spent = {"axe": 0.0, "390 px": 0.0}  # seconds, reported (never asserted) when the journey ends
+        self.csp_reports = 0  # Content-Security-Policy violations seen on the pages checked (must stay 0)
         self.problems: list[str] = []  # axe and overflow findings, reported together when the journey ends
         self.visited: list[str] = []
         self._nav_method = "GET"
@@ -318,6 +320,7 @@ class Journey:
         url = self.page.url
         self.visited.append(url)
         assert self._nav_status < 500, f"{self._nav_method} {url} as {self.user}: HTTP {self._nav_status}"
+        self.record_csp(self.page, url)  # every page landed on, also when it was checked before
         shown = hashlib.sha256(self.page.evaluate("() => document.body.innerText").encode()).hexdigest()
         key = (self.user, self._nav_method, url, shown)
         if key in self.checked:
@@ -338,10 +341,19 @@ class Journey:
             self.phone = self.context.new_page()
             self.phone.set_viewport_size(PHONE)
             self.phone.set_default_timeout(30_000)
+            self.phone.add_init_script(RECORD_CSP_VIOLATIONS)
         self.phone.goto(url)
+        self.record_csp(self.phone, f"{url} (390 px)")
         widths = self.phone.evaluate(OVERFLOW_JS)
         if widths["scroll"] > widths["inner"]:
             self.problems.append(f"{url} overflows at 390 px as {self.user or 'anonymous'}: {widths}")
+
+    def record_csp(self, page, url: str) -> None:
+        """Every CSP violation the page's document reported so far is a problem of this journey."""
+        found = csp_violations(page)
+        self.csp_reports += len(found)
+        if found:
+            self.problems.append(f"CSP violations on {url} as {self.user or 'anonymous'}: {found}")
 
     def close(self) -> None:
         for pg in (self.page, self.phone):
@@ -358,5 +370,8 @@ def journey(browser_context_factory, stack) -> Iterator[Journey]:
     finally:
         j.close()
         j.context.clear_cookies()
-        print(f"journey: {len(j.visited)} pages, {len(j.checked)} checked; seconds spent: {j.spent}")
-    assert j.problems == [], "pages failed the axe or 390 px checks:\n" + "\n".join(j.problems)
+        print(
+            f"journey: {len(j.visited)} pages, {len(j.checked)} checked, {j.csp_reports} CSP violations;"
+            f" seconds spent: {j.spent}"
+        )
+    assert j.problems == [], "pages failed the axe, CSP or 390 px checks:\n" + "\n".join(j.problems)
