@@ -32,6 +32,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             "mutant_case",
             [pytest.param((a, m), id=f"{a.id}/{m.name}", marks=_group(a)) for a, m in MUTANT_CASES],
         )
+    if "graded_mutant" in metafunc.fixturenames:
+        # `make test` grades the mutant that games equality (the forged pass a grader must never give); grading
+        # every other mutant of every assignment is a sweep of about a hundred notebooks: `make test-slow`.
+        metafunc.parametrize(
+            "graded_mutant",
+            [
+                pytest.param(
+                    (a, m),
+                    id=f"{a.id}/{m.name}",
+                    marks=[_group(a)] if m.games_equality else [_group(a), pytest.mark.slow],
+                )
+                for a, m in MUTANT_CASES
+            ],
+        )
 
 
 @pytest.fixture(scope="session")

@@ -65,6 +65,16 @@ class MutantSpec:
     path: Path
     fails: tuple[str, ...]
 
+    @cached_property
+    def games_equality(self) -> bool:
+        """Whether a solution cell defines ``__eq__`` (an answer whose object claims to equal anything)."""
+        return any(
+            "def __eq__" in cell.source
+            for nb_path in self.path.glob("*.ipynb")
+            for cell in nbformat.read(nb_path, as_version=4).cells
+            if cell.metadata.get("nbgrader", {}).get("solution")
+        )
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -280,6 +290,8 @@ class GradingSession:
         key = (assignment.id, str(submission), seed)
         if key not in self._grades and seed is None and BACKEND == "engine":
             self._grade_all(assignment)
+        if key not in self._grades and seed is None and BACKEND == "engine":
+            self._grade_other_mutants(assignment)
         if key not in self._grades:
             self._grades[key] = autograde(assignment.source, submission, seed=seed)
         result = self._grades[key]
@@ -288,17 +300,26 @@ class GradingSession:
         return result
 
     def _grade_all(self, assignment: Assignment) -> None:
-        """Grade the reference, the released notebook and every mutant of ``assignment`` in one warm batch.
+        """Grade the reference, the released notebook and the mutants that game equality in one warm batch.
 
         One-shot gradings pay the sandbox start-up (an interpreter importing numpy, torch, ...) every time;
         the batch pays it once per assignment. Each submission still gets its own result, checked by its own
-        test.
+        test. The other mutants are graded only when a test asks for one (``make test-slow``), all together.
         """
         if assignment.id in self._batched:
             return
         self._batched.add(assignment.id)
-        folders = [assignment.source, self.released(assignment), *(m.path for m in assignment.mutants)]
-        work = self.workdir / "batch" / assignment.id
+        gaming = [m.path for m in assignment.mutants if m.games_equality]
+        self._batch(assignment, [assignment.source, self.released(assignment), *gaming], "batch")
+
+    def _grade_other_mutants(self, assignment: Assignment) -> None:
+        """Every mutant of ``assignment`` not graded yet, in one warm batch."""
+        rest = [m.path for m in assignment.mutants if (assignment.id, str(m.path), None) not in self._grades]
+        if rest:
+            self._batch(assignment, rest, "mutants")
+
+    def _batch(self, assignment: Assignment, folders: list[Path], name: str) -> None:
+        work = self.workdir / name / assignment.id
         results = autograde_batch(assignment.source, {str(f): f for f in folders}, workdir=work)
         for folder, result in results.items():
             self._grades[(assignment.id, folder, None)] = result

@@ -73,16 +73,7 @@ def test_expect_files_name_auto_graded_cells(assignment: hw.Assignment) -> None:
 
 
 def test_one_mutant_games_equality(assignment: hw.Assignment) -> None:
-    gaming = [
-        m.name
-        for m in assignment.mutants
-        for nb_path in m.path.glob("*.ipynb")
-        if any(
-            "def __eq__" in cell.source
-            for cell in nbformat.read(nb_path, as_version=4).cells
-            if cell.metadata.get("nbgrader", {}).get("solution")
-        )
-    ]
+    gaming = [m.name for m in assignment.mutants if m.games_equality]
     assert gaming, "one mutant returns an object whose __eq__ is always true"
 
 
@@ -145,9 +136,9 @@ def test_released_notebook_scores_zero(assignment: hw.Assignment, grading: hw.Gr
 
 
 def test_mutant_loses_exactly_expected_points(
-    mutant_case: tuple[hw.Assignment, hw.MutantSpec], grading: hw.GradingSession
+    graded_mutant: tuple[hw.Assignment, hw.MutantSpec], grading: hw.GradingSession
 ) -> None:
-    assignment, mutant = mutant_case
+    assignment, mutant = graded_mutant
     result = grading.grade(assignment, mutant.path)
     assert result.error is None
     expected = assignment.resolve(mutant.fails)
