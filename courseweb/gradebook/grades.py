@@ -181,9 +181,11 @@ def grade_inputs_load(
         members = members.filter(user_id__in=student_ids)
     member_rows = list(members.values_list("user_id", "submission_id"))
     sub_ids = {sid for _, sid in member_rows}
+    # Every student: select by assignment (a join), not by a list of every submission's id.
+    wanted = Q(assignment_id__in=assignment_ids) if ids is None else Q(pk__in=sub_ids)
     subs = {
         s["id"]: s
-        for s in Submission.objects.filter(pk__in=sub_ids).values(
+        for s in Submission.objects.filter(wanted).values(
             "id", "assignment_id", "group_id", "submitted_by_id", "submitted_at", "stem"
         )
     }
@@ -191,10 +193,13 @@ def grade_inputs_load(
     for user_id, sub_id in member_rows:
         subs_by_user[(user_id, subs[sub_id]["assignment_id"])].append(subs[sub_id])
     results: dict[int, dict[str, Any]] = {}
+    jobs = (
+        GradingJob.objects.filter(submission__assignment_id__in=assignment_ids)
+        if ids is None
+        else GradingJob.objects.filter(submission_id__in=sub_ids)
+    )
     for job in (
-        GradingJob.objects.filter(submission_id__in=sub_ids, state="graded")
-        .order_by("created_at", "id")
-        .values("submission_id", "score", "max_score")
+        jobs.filter(state="graded").order_by("created_at", "id").values("submission_id", "score", "max_score")
     ):
         results[job["submission_id"]] = job  # the latest graded run wins
     manual_cells: dict[int, dict[str, float]] = defaultdict(dict)

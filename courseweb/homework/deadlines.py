@@ -157,7 +157,11 @@ def deadlines_for(
         user_ids = [u if isinstance(u, int) else u.pk for u in users]
     item_ids = [i.pk for i in item_list]
     assignments = {a.item_id: a for a in Assignment.objects.filter(item_id__in=item_ids)}
-    memberships = list(Membership.objects.filter(offering=offering).select_related("group"))
+    memberships = Membership.objects.filter(offering=offering).select_related("group")
+    if users is not None:  # only these users' groups, with every member (join times choose the extension)
+        mine = Membership.objects.filter(offering=offering, user_id__in=user_ids).values("group_id")
+        memberships = memberships.filter(group_id__in=mine)
+    memberships = list(memberships)
     group_of = {m.user_id: m for m in memberships}
     joined_by_group: dict[int, dict[int, datetime]] = {}
     for m in memberships:

@@ -16,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from courseweb.accounts.models import User
 from courseweb.courses.models import STAFF_ROLES, CourseworkItem, Enrollment, Offering, Role
-from courseweb.groups.models import Membership
+from courseweb.groups.models import Group, Membership
 from courseweb.homework.deadlines import deadlines_for
 from courseweb.homework.models import Assignment, Deliverable, GradingJob, JobState, ManualGrade, Submission
 from courseweb.homework.selectors import HANDIN_KINDS
@@ -132,30 +133,37 @@ def reminders_send(*, now: dt.datetime, offering: Offering | None = None) -> int
 
 def ungraded_work(*, offering: Offering) -> list[dict[str, Any]]:
     """Manual grading still to do: notebook submissions (the latest per owner) whose written answers are not all
-    scored, and hand-ins with no item grade for their owner. Each: title, owner, url."""
+    scored, and hand-ins with no item grade for their owner. Each: title, owner, url. A fixed number of queries,
+    reading only the columns it needs (the home page of every staff member asks)."""
     out = []
-    latest: dict[tuple[int, Any], Submission] = {}
+    assignments = {a.pk: a for a in Assignment.objects.filter(offering=offering).select_related("item")}
+    latest: dict[tuple[int, Any], dict[str, Any]] = {}
     for sub in (
         Submission.objects.filter(assignment__offering=offering)
-        .select_related("assignment__item", "group", "submitted_by")
         .order_by("submitted_at", "id")
+        .values("id", "assignment_id", "group_id", "submitted_by_id", "stem")
     ):
-        latest[(sub.assignment_id, sub.group_id or f"u{sub.submitted_by_id}")] = sub
+        latest[(sub["assignment_id"], sub["group_id"] or f"u{sub['submitted_by_id']}")] = sub
     scored = defaultdict(int)
-    for sid in ManualGrade.objects.filter(submission__in=[s.pk for s in latest.values()]).values_list(
+    for sid in ManualGrade.objects.filter(submission__assignment__offering=offering).values_list(
         "submission_id", flat=True
     ):
         scored[sid] += 1
+    waiting = []
     for sub in latest.values():
-        manual = sub.assignment.notebooks.get(sub.stem, {}).get("manual", [])
-        if manual and scored[sub.pk] < len(manual):
-            out.append(
-                {
-                    "title": sub.assignment.item.title,
-                    "owner": sub.group.name if sub.group_id else sub.submitted_by.name,
-                    "url": reverse("homework:submission", args=[sub.pk]),
-                }
-            )
+        manual = assignments[sub["assignment_id"]].notebooks.get(sub["stem"], {}).get("manual", [])
+        if manual and scored[sub["id"]] < len(manual):
+            waiting.append(sub)
+    groups = Group.objects.in_bulk({s["group_id"] for s in waiting if s["group_id"]})
+    users = User.objects.in_bulk({s["submitted_by_id"] for s in waiting if not s["group_id"]})
+    for sub in waiting:
+        out.append(
+            {
+                "title": assignments[sub["assignment_id"]].item.title,
+                "owner": (groups[sub["group_id"]] if sub["group_id"] else users[sub["submitted_by_id"]]).name,
+                "url": reverse("homework:submission", args=[sub["id"]]),
+            }
+        )
     graded = set(
         ManualGrade.objects.filter(item__offering=offering, submission__isnull=True).values_list(
             "item_id", "group_id", "user_id"
@@ -180,17 +188,22 @@ def ungraded_work(*, offering: Offering) -> list[dict[str, Any]]:
 
 
 def flagged_jobs(*, offering: Offering) -> list[GradingJob]:
-    """Each submission's latest grading job when the engine flagged it or it failed, for the staff's to-do."""
-    latest: dict[int, GradingJob] = {}
-    for job in (
+    """Each submission's latest grading job when the engine flagged it or it failed, for the staff's to-do; only
+    those jobs are loaded whole (two queries)."""
+    latest: dict[int, tuple[int, str, list]] = {}
+    for submission_id, job_id, state, flags in (
         GradingJob.objects.filter(submission__assignment__offering=offering)
-        .select_related("submission__assignment__item")
         .order_by("created_at", "id")
+        .values_list("submission_id", "id", "state", "flags")
     ):
-        latest[job.submission_id] = job
-    return [
-        j for j in latest.values() if j.state == JobState.FAILED or (j.state == JobState.GRADED and j.flags)
+        latest[submission_id] = (job_id, state, flags)
+    wanted = [
+        job_id
+        for job_id, state, flags in latest.values()
+        if state == JobState.FAILED or (state == JobState.GRADED and flags)
     ]
+    jobs = GradingJob.objects.select_related("submission__assignment__item").in_bulk(wanted)
+    return [jobs[job_id] for job_id in wanted]
 
 
 def digest_send(*, now: dt.datetime, offering: Offering | None = None) -> int:
