@@ -38,12 +38,14 @@ FINAL = ("graded", "failed")
 def cluster() -> Iterator[Cluster]:
     missing = missing_tools()
     if missing:
-        skip_or_fail(f"the multi-host test needs {', '.join(missing)} (bin/bootstrap installs them as root)")
+        skip_or_fail(
+            f"the multi-host test needs {', '.join(missing)} (Debian: postgresql, redis-server, bubblewrap)"
+        )
     try:
         with cluster_up(workers=("w1", "w2"), students=STUDENTS) as built:
             yield built
     except NetnsUnavailable as exc:
-        skip_or_fail(f"the multi-host test needs network namespaces: {exc} (run as root)")
+        skip_or_fail(f"{exc}: the multi-host test runs as root on a kernel with veth")
 
 
 def _phases(job: dict) -> list[str]:
