@@ -1,10 +1,12 @@
 """Stored files go through Django's storage API: the filesystem default keeps today's layout (content-addressed,
 read-only files under MEDIA_ROOT/homework), and with the S3 backend (moto's S3 server on a local port) a student's
 upload is graded and its feedback and a hand-in are served from the bucket to their owner only, with nothing
-written under the local homework folder; a backup carries the bucket's files and a restore puts them back."""
+written under the local homework folder; an upload kept for an expired session waits in the bucket until purged;
+a backup carries the bucket's files and a restore puts them back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import socket
@@ -19,10 +21,11 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 import graders
 from courseweb.courses.models import Role
-from courseweb.homework import engine, storage
+from courseweb.homework import engine, quarantine, storage
 from courseweb.homework.models import Deliverable, GradingJob, Submission
 from courseweb.homework.services.manual import deliverable_file_create
 from courseweb.homework.services.runner import grading_run, outcome_from_result
@@ -200,6 +203,29 @@ def test_with_s3_an_upload_is_graded_and_served_from_the_bucket_to_its_owner_onl
     assert {p.relative_to(local).parts[0] for p in local.rglob("*") if p.is_file()} <= {"releases"}
     with pytest.raises(NotImplementedError):
         storage.homework_storage().url(sub.storage_path)  # no bucket URL is ever handed out
+
+
+def test_with_s3_an_upload_kept_for_an_expired_session_waits_in_the_bucket_until_purged(
+    tiny, released, hw_media, bucket
+):
+    data = to_bytes(released)
+    kept_at = timezone.now()
+    kept = quarantine.upload_keep(
+        kind="assignment",
+        target="tiny",
+        filename="tiny.ipynb",
+        data=data,
+        address="198.51.100.7",
+        now=kept_at,
+    )
+    stored = _objects(bucket)
+    assert stored[f"homework/quarantine/{kept.ident}.bin"] == data
+    assert json.loads(stored[f"homework/quarantine/{kept.ident}.json"])["sha256"] == _sha(data)
+    token = quarantine.kept_token(kept)
+    assert quarantine.kept_read(quarantine.kept_from_token(token, now=kept_at)) == data
+    bucket.client.put_object(Bucket=bucket.name, Key="homework/quarantine/0stray.bin", Body=b"half")
+    assert quarantine.quarantine_purge(now=kept_at + dt.timedelta(hours=2)) == 2  # expired, and a stray half
+    assert _objects(bucket) == {}
 
 
 @pytest.mark.django_db(transaction=True)
