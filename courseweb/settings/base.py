@@ -193,6 +193,9 @@ def stored_files(
 
 
 COURSEWEB_STORAGE = env.str("COURSEWEB_STORAGE", default="filesystem")
+# Lecture materials' folder (filesystem backend): VAR_DIR/materials, followed at use time, unless set.
+if env.str("MATERIALS_ROOT", default=""):
+    MATERIALS_ROOT = Path(env.str("MATERIALS_ROOT"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
