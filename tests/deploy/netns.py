@@ -185,24 +185,25 @@ class Network:
         host.ip("link", "set", "dev", link.interface(host), "up")
 
     def close(self) -> None:
-        """Stop every process started on a host (newest first), then the holders: the namespaces and links go."""
-        for host in reversed(list(self.hosts.values())):
-            for proc, sig in reversed(host.processes):
-                stop(proc, sig=sig)
-        for host in self.hosts.values():
-            stop(host.holder, sig=signal.SIGKILL)
+        """Stop every process started on a host (all at once), then the holders: the namespaces and links go."""
+        stop_all([entry for host in self.hosts.values() for entry in host.processes])
+        stop_all([(host.holder, signal.SIGKILL) for host in self.hosts.values()])
 
 
-def stop(proc: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
-    """Signal a process group started by `Host.popen` and wait; SIGKILL it if it does not end in time."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, sig)
+def stop_all(processes: list[tuple[subprocess.Popen, int]], *, timeout: float = 20) -> None:
+    """Signal each process group (started by `Host.popen`) with its signal, wait for all of them, and SIGKILL
+    the groups that have not ended within `timeout`."""
+    for proc, sig in processes:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)
+    deadline = time.monotonic() + timeout
+    for proc, _sig in processes:
         try:
-            proc.wait(timeout=timeout)
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-    if proc.stderr is not None:
-        proc.stderr.close()
+        if proc.stderr is not None:
+            proc.stderr.close()
