@@ -11,7 +11,7 @@ keeps the machine's mounts (the grading sandbox's cgroups), users, pids and file
     with Network() as net:
         db, web = net.host("db"), net.host("web")
         link = net.link(db, web)          # db reaches web at link.address(web), and back
-        web.popen(["gunicorn", …])        # a process on the web host
+        web.popen(["gunicorn", …], log=path)  # a process on the web host
         net.cut(db, link) … net.mend(db, link)  # web is cut off from db, and back
 """
 
