@@ -158,6 +158,7 @@ def database_dump(out: Path) -> None:
     """Every row, as `dumpdata` writes it (the format `restore` loads)."""
     management.call_command(
         "dumpdata",
+        format="json-exact",  # Django's JSON, with times to the microsecond (courseweb/core/exact_json.py)
         exclude=EXCLUDED,
         natural_foreign=True,
         indent=None,

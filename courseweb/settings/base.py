@@ -107,6 +107,7 @@ def _database_from_env() -> dict:
 
 DATABASES = {"default": _database_from_env()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+SERIALIZATION_MODULES = {"json-exact": "courseweb.core.exact_json"}  # backups keep times to the microsecond
 AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from courseweb.accounts.oidc_keys import KEY_FILE
@@ -35,6 +36,10 @@ def site_data(settings, tmp_path):
     (settings.MEDIA_ROOT / "deep" / "é name with spaces.pdf").parent.mkdir(parents=True, exist_ok=True)
     (settings.MEDIA_ROOT / "deep" / "é name with spaces.pdf").write_bytes(b"%PDF-1.7 bytes" * 1000)
     (settings.VAR_DIR / KEY_FILE).write_text("-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n")
+    # a time below the millisecond, which Django's own JSON dump rounds away
+    get_user_model().objects.filter(pk=get_user_model().objects.first().pk).update(
+        date_joined=dt.datetime(2026, 9, 1, 8, 0, 0, 123, tzinfo=dt.UTC)
+    )
     return tmp_path
 
 
