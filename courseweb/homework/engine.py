@@ -22,6 +22,9 @@ from graders.limits import limits_from_mapping
 log = logging.getLogger(__name__)
 _pool: graders.Pool | None = None
 _pool_lock = threading.Lock()
+# The warming thread lives until the pool closes: the sandbox dies with the thread that started it (bubblewrap's
+# --die-with-parent follows the starting thread, not the process), so a thread that ended would take the slot along.
+_prewarm_hold = threading.Event()
 
 
 def engine_pool() -> graders.Pool:
@@ -36,6 +39,7 @@ def engine_pool() -> graders.Pool:
 
 def engine_pool_close() -> None:
     global _pool
+    _prewarm_hold.set()
     with _pool_lock:
         pool, _pool = _pool, None
     if pool is not None:
@@ -51,7 +55,10 @@ def engine_prewarm() -> None:
                 pass
         except Exception:  # a failed warm-up is retried by the first real submission
             log.exception("warming the grading sandbox failed")
+            return
+        _prewarm_hold.wait()  # keep the slot's starting thread alive while the pool may use the slot
 
+    _prewarm_hold.clear()
     threading.Thread(target=warm, name="grading-prewarm", daemon=True).start()
 
 
