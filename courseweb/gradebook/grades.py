@@ -369,6 +369,8 @@ def _homework_grade(
 def _default_pick(
     *, inputs: GradeInputs, assignment: Assignment, user_id: int, candidates: list[dict[str, Any]]
 ) -> dict[str, Any]:
+    if len(candidates) == 1:  # the usual case: either rule picks the only submission
+        return candidates[0]
     if inputs.rule == "best":
         graded = [
             (g.score, s["submitted_at"], s["id"], s)

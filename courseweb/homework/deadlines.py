@@ -172,8 +172,12 @@ def deadlines_for(
     grants = {item_id: [_grant(e) for e in exts.values()] for item_id, exts in by_item.items()}
     out: dict[tuple[int, int], EffectiveDeadline] = {}
     for item in item_list:
+        by_group: dict[int, EffectiveDeadline] = {}  # a group's members share its deadline (not their own id)
         for user_id in user_ids:
             m = group_of.get(user_id)
+            if m is not None and m.group_id in by_group:
+                out[(item.pk, user_id)] = by_group[m.group_id]
+                continue
             out[(item.pk, user_id)] = _decide(
                 item=item,
                 assignment=assignments.get(item.pk),
@@ -184,6 +188,8 @@ def deadlines_for(
                 extensions=by_item.get(item.pk, {}),
                 grants=grants.get(item.pk, []),
             )
+            if m is not None:
+                by_group[m.group_id] = out[(item.pk, user_id)]
     return out
 
 
