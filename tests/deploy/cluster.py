@@ -1,15 +1,20 @@
 """The course platform spread over hosts of a `Network`, as a department deploys it (deploy/README.md).
 
-- `db`: its own PostgreSQL (initdb into a fresh folder, run as the `postgres` user) and its own Redis, listening
-  on the db host's addresses only;
+- `db`: its own PostgreSQL (initdb into a fresh folder, run as the `postgres` user) and its own Redis (append-only
+  file on, as in deploy/compose.yaml), listening on the db host's addresses only; either can be restarted
+  (`Cluster.restart`);
 - `web`: the site under gunicorn with deploy/gunicorn.conf.py;
-- one host per grading worker: a real `celery worker` on the `grading` queue (its lease reaper included);
+- one host per grading worker: a real `celery worker` on the `grading` queue (its lease reaper included), which
+  `Cluster.kill_worker` kills with SIGKILL, its whole process group;
 - `client`: a student's laptop, which reaches only the web host, over HTTP.
 
 The db host has one link to each of the others and the client one link to the web host, so every connection
 crosses a veth link and no host forwards packets. Storage is one shared folder (`MEDIA_ROOT`), as in the default
 shared-volume deployment: namespaces isolate the network only. The test watches the database through PostgreSQL's
 Unix socket (`Observer`), never through the network it cuts.
+
+Used by the multi-host test (a worker host cut off) and the restart test (broker, database and a worker
+restarted or killed during a burst).
 """
 
 from __future__ import annotations
@@ -25,12 +30,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.deploy.netns import Host, Link, Network
+from tests.deploy.netns import Host, Link, Network, stop_all
 
 REPO = Path(__file__).resolve().parents[2]
 DB_NAME = "courseweb"
@@ -79,8 +84,42 @@ def _wait(predicate, *, timeout: float, what: str, proc: subprocess.Popen | None
     raise RuntimeError(f"timed out after {timeout} s waiting for {what}")
 
 
-def start_postgres(host: Host, *, addresses: list[str], root: Path) -> Path:
-    """A fresh PostgreSQL cluster on `host` (as `postgres`), with an empty database; returns its socket folder."""
+@dataclass
+class Server:
+    """A server process on a host that can be stopped and started again on the same data (a restart)."""
+
+    host: Host
+    argv: list[str]
+    log: Path
+    ready: Callable[[], Any]  # true once it accepts connections
+    what: str
+    user: str | None = None
+    cwd: Path | None = None
+    stop_signal: int = signal.SIGTERM
+    proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.proc = self.host.popen(
+            self.argv, log=self.log, user=self.user, cwd=self.cwd, stop_signal=self.stop_signal
+        )
+        _wait(self.ready, timeout=60, what=self.what, proc=self.proc)
+
+    def stop(self) -> None:
+        """Stop it as its service manager would (its stop signal, then wait), all of its process group."""
+        if self.proc is None:
+            return
+        stop_all([(self.proc, self.stop_signal)])
+        self.host.processes.remove((self.proc, self.stop_signal))
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+def start_postgres(host: Host, *, addresses: list[str], root: Path) -> tuple[Server, Path]:
+    """A fresh PostgreSQL cluster on `host` (as `postgres`), with an empty database; returns it and its socket
+    folder."""
     import psycopg
 
     root.mkdir()
@@ -117,35 +156,47 @@ def start_postgres(host: Host, *, addresses: list[str], root: Path) -> Path:
         "synchronous_commit": "off",
         "full_page_writes": "off",
     }
-    proc = host.popen(
-        [postgres_bin("postgres"), "-D", str(data)] + [f"-c{k}={v}" for k, v in settings.items()],
-        log=root.parent / "postgres.log",
-        user="postgres",
-        cwd=root,
-        stop_signal=signal.SIGINT,  # fast shutdown: a cut-off client's connections must not hold it up
-    )
 
-    def create() -> bool:
+    def accepts() -> bool:
         with psycopg.connect(host=str(sockets), port=PG_PORT, user="postgres", dbname="postgres") as conn:
-            conn.autocommit = True
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
+            conn.execute("SELECT 1")
         return True
 
-    _wait(create, timeout=60, what="PostgreSQL to accept connections", proc=proc)
-    return sockets
+    server = Server(
+        host=host,
+        argv=[postgres_bin("postgres"), "-D", str(data)] + [f"-c{k}={v}" for k, v in settings.items()],
+        log=root.parent / "postgres.log",
+        ready=accepts,
+        what="PostgreSQL to accept connections",
+        user="postgres",
+        cwd=root,
+        stop_signal=signal.SIGINT,  # fast shutdown, as `pg_ctl stop` (a cut-off client must not hold it up)
+    )
+    server.start()
+    with psycopg.connect(host=str(sockets), port=PG_PORT, user="postgres", dbname="postgres") as conn:
+        conn.autocommit = True
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    return server, sockets
 
 
-def start_redis(host: Host, *, addresses: list[str], root: Path) -> Path:
-    """A Redis server on `host` without persistence; returns its Unix socket (for the test's own checks)."""
+def start_redis(host: Host, *, addresses: list[str], root: Path) -> Server:
+    """A Redis server on `host` that keeps its data in an append-only file across restarts, as deploy/compose.yaml
+    runs it (a shutdown writes the file out); its Unix socket serves the test's own checks."""
     import redis
 
     root.mkdir()
     sock = root / "redis.sock"
     argv = ["redis-server", "--bind", *addresses, "--port", str(REDIS_PORT), "--protected-mode", "no"]
-    argv += ["--save", "", "--appendonly", "no", "--dir", str(root), "--unixsocket", str(sock)]
-    proc = host.popen(argv, log=root.parent / "redis.log")
-    _wait(lambda: redis.Redis(unix_socket_path=str(sock)).ping(), timeout=30, what="Redis", proc=proc)
-    return sock
+    argv += ["--save", "", "--appendonly", "yes", "--dir", str(root), "--unixsocket", str(sock)]
+    server = Server(
+        host=host,
+        argv=argv,
+        log=root.parent / "redis.log",
+        ready=lambda: redis.Redis(unix_socket_path=str(sock)).ping(),
+        what="Redis",
+    )
+    server.start()
+    return server
 
 
 def site_env(*, db_address: str, media: Path, var_dir: Path, web_address: str) -> dict[str, str]:
@@ -165,26 +216,48 @@ def site_env(*, db_address: str, media: Path, var_dir: Path, web_address: str) -
 
 
 class Observer:
-    """Reads the db host's database through its Unix socket: jobs, worker heartbeats, Celery task results."""
+    """Reads the db host's database through its Unix socket: jobs, worker heartbeats, Celery task results.
+
+    After a restart of the server it connects again (waiting for it to accept connections)."""
 
     def __init__(self, *, sockets: Path) -> None:
-        import psycopg
         from django_celery_results.models import TaskResult
 
         from courseweb.core.models import WorkerHeartbeat
         from courseweb.homework.models import GradingJob
 
-        self.conn = psycopg.connect(
-            host=str(sockets), port=PG_PORT, user="postgres", dbname=DB_NAME, autocommit=True
-        )
+        self.sockets = sockets
+        self.conn = self._connect()
         self.tables = {
             "job": GradingJob._meta.db_table,
             "heartbeat": WorkerHeartbeat._meta.db_table,
             "result": TaskResult._meta.db_table,
         }
 
+    def _connect(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(
+            host=str(self.sockets), port=PG_PORT, user="postgres", dbname=DB_NAME, autocommit=True
+        )
+
+    def _rows(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        import psycopg
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if self.conn.closed:
+                    self.conn = self._connect()
+                return self.conn.execute(sql, params).fetchall()
+            except psycopg.OperationalError:  # the server is restarting: connect again
+                self.conn.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
     def jobs(self) -> dict[int, dict[str, Any]]:
-        """Every grading job by id, with its submission, state, worker, attempts, events, progress and score."""
+        """Every grading job by id: submission, state, worker, attempts, events, progress, score, cells' results."""
         columns = (
             "id",
             "submission_id",
@@ -195,20 +268,21 @@ class Observer:
             "progress",
             "score",
             "max_score",
+            "cells",
         )
-        rows = self.conn.execute(f"SELECT {', '.join(columns)} FROM {self.tables['job']}").fetchall()
+        rows = self._rows(f"SELECT {', '.join(columns)} FROM {self.tables['job']}")
         return {row[0]: dict(zip(columns, row, strict=True)) for row in rows}
 
     def workers_ready(self) -> set[str]:
         """The workers that reported `worker_ready` (courseweb.core.health's heartbeat rows)."""
-        return {row[0] for row in self.conn.execute(f"SELECT hostname FROM {self.tables['heartbeat']}")}
+        return {row[0] for row in self._rows(f"SELECT hostname FROM {self.tables['heartbeat']}")}
 
     def task_outcomes(self, *, worker: str) -> dict[int, list[tuple[str, Any]]]:
         """For each job id, the (status, result) of every `grade_job` task that `worker` finished."""
-        rows = self.conn.execute(
+        rows = self._rows(
             f"SELECT task_args, status, result FROM {self.tables['result']} WHERE task_name = %s AND worker = %s",
             ["homework.grade_job", worker],
-        ).fetchall()
+        )
         outcomes: dict[int, list[tuple[str, Any]]] = {}
         for args, status, result in rows:
             ids = re.findall(r"\d+", args or "")
@@ -229,22 +303,38 @@ class Cluster:
     course: dict[str, Any]  # what `cluster_site seed` made: assignment key, release notebook, students
     web_url: str
     run_dir: Path
+    name: str = "multihost"
+    servers: dict[str, Server] = field(default_factory=dict)  # "postgres" and "redis", on the db host
+    workers: dict[str, subprocess.Popen] = field(default_factory=dict)  # by host
 
     def worker_name(self, host: str) -> str:
-        return f"{host}@multihost"
+        return f"{host}@{self.name}"
 
-    def upload(self, notebook: Path) -> list[dict[str, Any]]:
-        """Every student logs in through the form and uploads `notebook`, from the client host, all at once."""
+    def upload(self, notebook: Path, *, usernames: list[str] | None = None) -> list[dict[str, Any]]:
+        """Every student (or those named) logs in through the form and uploads, from the client host, all at
+        once: `notebook`, or, where it is a folder, the student's own `<username>.ipynb` in it."""
         out = run_in(
             self.hosts["client"],
             [
                 *(sys.executable, "-m", "tests.deploy.cluster_site", "upload", "--base", self.web_url),
                 *("--key", self.course["assignment"], "--notebook", str(notebook)),
-                *("--password", self.course["password"], *self.course["usernames"]),
+                *("--password", self.course["password"], *(usernames or self.course["usernames"])),
             ],
             timeout=180,
         )
         return json.loads(out.strip().splitlines()[-1])
+
+    def restart(self, server: str) -> None:
+        """Stop the db host's `postgres` or `redis` and start it again on its data; returns once it accepts
+        connections."""
+        self.servers[server].restart()
+
+    def kill_worker(self, host: str) -> None:
+        """SIGKILL the worker's whole process group (the Celery parent, its pool process, the sandbox's
+        bubblewrap), as the kernel's OOM killer or a lost node would: no shutdown handler runs."""
+        proc = self.workers[host]
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
 
 
 def _print_log_tails(run_dir: Path, lines: int = 60) -> None:
@@ -263,9 +353,9 @@ def run_in(host: Host, argv: list[str], *, env: dict[str, str] | None = None, ti
 
 
 @contextlib.contextmanager
-def cluster_up(*, workers: tuple[str, ...], students: int) -> Iterator[Cluster]:
+def cluster_up(*, workers: tuple[str, ...], students: int, name: str = "multihost") -> Iterator[Cluster]:
     """Build the hosts, start every server, make the tables and the course; stop and remove it all on exit."""
-    run_dir = Path(tempfile.mkdtemp(prefix=f"multihost-{os.getpid()}-"))
+    run_dir = Path(tempfile.mkdtemp(prefix=f"{name}-{os.getpid()}-"))
     run_dir.chmod(0o711)  # the postgres user reaches its own folder inside
     media, var_dir = run_dir / "media", run_dir / "var"
     with contextlib.ExitStack() as stack:
@@ -277,8 +367,8 @@ def cluster_up(*, workers: tuple[str, ...], students: int) -> Iterator[Cluster]:
         links["client"] = net.link(hosts["web"], hosts["client"])
         db_addresses = [links[name].address(hosts["db"]) for name in ("web", *workers)]
         web_address = links["client"].address(hosts["web"])
-        sockets = start_postgres(hosts["db"], addresses=db_addresses, root=run_dir / "pg")
-        start_redis(hosts["db"], addresses=db_addresses, root=run_dir / "redis")
+        postgres, sockets = start_postgres(hosts["db"], addresses=db_addresses, root=run_dir / "pg")
+        redis = start_redis(hosts["db"], addresses=db_addresses, root=run_dir / "redis")
 
         def env(host: str) -> dict[str, str]:
             db = links[host].address(hosts["db"])
@@ -306,13 +396,15 @@ def cluster_up(*, workers: tuple[str, ...], students: int) -> Iterator[Cluster]:
             course=course,
             web_url=f"http://{web_address}:{WEB_PORT}",
             run_dir=run_dir,
+            name=name,
+            servers={"postgres": postgres, "redis": redis},
         )
         stack.callback(cluster.observer.close)
-        for name in workers:
-            hosts[name].popen(
-                [*WORKER, "-n", cluster.worker_name(name), *WORKER_ARGS],
-                log=run_dir / f"{name}.log",
-                env={**env(name), "CELERY_WORKER_NAME": cluster.worker_name(name)},
+        for host in workers:
+            cluster.workers[host] = hosts[host].popen(
+                [*WORKER, "-n", cluster.worker_name(host), *WORKER_ARGS],
+                log=run_dir / f"{host}.log",
+                env={**env(host), "CELERY_WORKER_NAME": cluster.worker_name(host)},
                 cwd=REPO,
             )
         yield cluster

@@ -4,7 +4,8 @@
   database, then make a course whose first session has started, the tiny fixture assignment released, and `--students`
   enrolled students who log in with the factories' password. Prints what it made as one JSON line.
 - `upload`, on the client host: each student, in parallel, logs in through the site's log-in form and uploads the
-  notebook through the assignment page's form, over HTTP to the web host's address (no Django here, only the
+  notebook (or, where `--notebook` is a folder, their own `<username>.ipynb` in it) through the assignment page's
+  form, over HTTP to the web host's address (no Django here, only the
   site's pages). Prints one JSON line: per student, the HTTP status and the submission the site redirected to.
 """
 
@@ -119,11 +120,16 @@ def upload(
     *, base: str, usernames: list[str], password: str, key: str, notebook: Path
 ) -> list[dict[str, Any]]:
     _wait_for_site(base)
-    data = notebook.read_bytes()
+    data = {
+        name: (notebook / f"{name}.ipynb" if notebook.is_dir() else notebook).read_bytes()
+        for name in usernames
+    }
     with ThreadPoolExecutor(max_workers=len(usernames)) as pool:
         return list(
             pool.map(
-                lambda name: upload_one(base=base, username=name, password=password, key=key, data=data),
+                lambda name: upload_one(
+                    base=base, username=name, password=password, key=key, data=data[name]
+                ),
                 usernames,
             )
         )
