@@ -47,8 +47,11 @@ def _heartbeat_loop(*, claim: Claim, stop: threading.Event, lost: threading.Even
                 if not job_heartbeat(job_id=claim.job_id, token=claim.token):
                     lost.set()
                     return
-            except Exception:  # a busy database must not kill the heartbeat; the next beat retries
+            except Exception:  # a busy or restarting database must not end the heartbeat
                 log.exception("heartbeat for job %s failed", claim.job_id)
+                # the next beat retries on a new connection: Django never reopens one the server closed (a
+                # restart), so every later beat would fail on it and the lease expire under a running job
+                connection.close()
     finally:
         connection.close()
 
