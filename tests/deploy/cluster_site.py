@@ -70,10 +70,10 @@ def _wait_for_site(base: str, *, timeout: float = 120) -> None:
 
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            requests.get(f"{base}/healthz", timeout=5)
+        try:  # any answer will do: before the workers are up, /healthz says 503 after pinging them (seconds)
+            requests.get(f"{base}/healthz", timeout=30)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)

@@ -98,9 +98,6 @@ def _started(job: dict[str, Any]) -> list[tuple[datetime.datetime, str]]:
 def test_restarts_and_a_killed_worker_mid_burst_lose_nothing_and_change_no_result(cluster, tmp_path):
     c = cluster
     victim, survivor = c.worker_name("w1"), c.worker_name("w2")
-    wait_for(
-        lambda: {victim, survivor} <= c.observer.workers_ready(), timeout=120, what="both workers to start"
-    )
     released = json.loads(Path(c.course["release"]).read_text())
     uploads_dir, batch_root = tmp_path / "uploads", tmp_path / "submitted"
     uploads_dir.mkdir()
@@ -127,6 +124,11 @@ def test_restarts_and_a_killed_worker_mid_burst_lose_nothing_and_change_no_resul
         assert [(u["step"], u["status"]) for u in uploads] == [("upload", 302)] * STUDENTS, uploads
         submission_of = {u["username"]: u["submission"] for u in uploads}
         assert None not in submission_of.values() and len(set(submission_of.values())) == STUDENTS
+        wait_for(  # they started while the students uploaded
+            lambda: {victim, survivor} <= c.observer.workers_ready(),
+            timeout=120,
+            what="both workers to start",
+        )
 
         def mid_burst(*, graded: int, worker: str | None = None) -> dict[str, set[int]] | None:
             """Once `graded` jobs are graded: the jobs that run a notebook in a sandbox (on `worker`) and those
@@ -172,7 +174,7 @@ def test_restarts_and_a_killed_worker_mid_burst_lose_nothing_and_change_no_resul
         # The victim must take work again after both restarts (a worker that never reconnects to the broker or
         # the database never gets here); it is killed inside a job's notebook.
         caught["kill"] = wait_for(
-            lambda: mid_burst(graded=18, worker=victim),
+            lambda: mid_burst(graded=22, worker=victim),
             timeout=120,
             interval=0.1,
             what="the victim worker to run a notebook after the restarts",
