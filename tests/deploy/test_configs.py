@@ -85,6 +85,35 @@ def test_the_image_runs_as_a_non_root_user_with_a_healthcheck_on_healthz():
     assert "gunicorn" in cmd and "deploy/gunicorn.conf.py" in cmd
 
 
+def _image_env() -> dict[str, str]:
+    from dockerfile_parse import DockerfileParser
+
+    with open(DEPLOY / "docker" / "Dockerfile", "rb") as handle:
+        return DockerfileParser(fileobj=handle).envs
+
+
+def test_every_stored_file_lives_on_the_media_volume_that_every_host_mounts():
+    """Two web replicas (Kubernetes) or a web and a worker container (compose) must see the same files: lecture
+    materials included, whose default folder is under the per-host var dir."""
+    env = _image_env()
+    media = env["MEDIA_ROOT"]
+    assert env["MATERIALS_ROOT"].startswith(media + "/")
+    manifests = [doc for doc in yaml.safe_load_all((DEPLOY / "k8s" / "courseweb.yaml").read_text()) if doc]
+    pods = [d for d in manifests if d["kind"] == "Deployment"]
+    assert pods
+    for deployment in pods:
+        for container in deployment["spec"]["template"]["spec"]["containers"]:
+            if "beat" in container.get("command", []):  # the scheduler only sends tasks; it reads no file
+                continue
+            mounts = [m["mountPath"] for m in container.get("volumeMounts", [])]
+            assert media in mounts, (deployment["metadata"]["name"], container["name"])
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    for name, service in compose["services"].items():
+        runs_image = "build" in service or str(service.get("image", "")).startswith("dote6635/courseweb")
+        if runs_image and "beat" not in service.get("command", []):
+            assert any(str(v).split(":")[1] == media for v in service.get("volumes", [])), name
+
+
 # --- compose ----------------------------------------------------------------------------------------------------
 
 
