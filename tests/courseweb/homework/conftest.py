@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+import graders
 from courseweb.courses.models import Role
+from courseweb.homework import engine
 from courseweb.homework.models import Assignment
 from courseweb.homework.services.assignments import assignments_sync
+from graders.sandbox import BWRAP
 from tests.courseweb.homework.notebooks import FIXTURES
 from tests.factories import EnrollmentFactory, MembershipFactory, OfferingFactory, SessionFactory, UserFactory
 
@@ -82,3 +85,14 @@ def ta(offering):
     user = UserFactory(username="ta-hw")
     EnrollmentFactory(user=user, offering=offering, role=Role.TA)
     return user
+
+
+@pytest.fixture
+def light_engine(monkeypatch):
+    """This process's engine slot, preloading only numpy and IPython (quicker to start)."""
+    if not Path(BWRAP).exists():
+        pytest.skip("bubblewrap is not installed: the engine refuses to grade without a sandbox")
+    pool = graders.Pool(size=1, preload=("numpy", "IPython"))
+    monkeypatch.setattr(engine, "_pool", pool)
+    yield pool
+    pool.close()

@@ -11,14 +11,12 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-import graders
-from courseweb.homework import engine, storage
+from courseweb.homework import storage
 from courseweb.homework.feedback import clean_html, image_data_url, render_feedback, render_feedback_fragment
 from courseweb.homework.services import grading
 from courseweb.homework.services.assignments import SyncReport, assignment_sync
 from courseweb.homework.services.runner import grading_run
 from courseweb.homework.services.submissions import submission_create
-from graders.sandbox import BWRAP
 from tests.courseweb.homework.notebooks import to_bytes
 
 PNG = base64.b64encode(
@@ -367,17 +365,6 @@ def teaching(offering, sessions, hw_media, tmp_path):
     assignment = assignment_sync(offering=offering, key="fbhw", source=source, report=report)
     assert report.errors == [] and assignment is not None
     return assignment
-
-
-@pytest.fixture
-def light_engine(monkeypatch):
-    """This process's engine slot, preloading only numpy and IPython (quicker to start)."""
-    if not Path(BWRAP).exists():
-        pytest.skip("bubblewrap is not installed: the engine refuses to grade without a sandbox")
-    pool = graders.Pool(size=1, preload=("numpy", "IPython"))
-    monkeypatch.setattr(engine, "_pool", pool)
-    yield pool
-    pool.close()
 
 
 def _graded_page(client, *, user, assignment, knn_source: str | None) -> str:

@@ -12,7 +12,6 @@ import json
 import socket
 import stat
 import tarfile
-from pathlib import Path
 from types import SimpleNamespace
 
 import boto3
@@ -23,15 +22,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-import graders
 from courseweb.courses.models import Role
-from courseweb.homework import engine, quarantine, storage
+from courseweb.homework import quarantine, storage
 from courseweb.homework.models import Deliverable, GradingJob, Submission
 from courseweb.homework.services.manual import deliverable_file_create
 from courseweb.homework.services.runner import grading_run, outcome_from_result
 from courseweb.homework.services.submissions import submission_create
 from courseweb.settings.base import stored_files
-from graders.sandbox import BWRAP
 from tests.courseweb.homework.notebooks import ANSWERS_RIGHT, student_notebook, to_bytes
 from tests.factories import CourseworkItemFactory, EnrollmentFactory, UserFactory
 
@@ -136,17 +133,6 @@ def _objects(bucket) -> dict[str, bytes]:
     return {
         o["Key"]: bucket.client.get_object(Bucket=bucket.name, Key=o["Key"])["Body"].read() for o in listed
     }
-
-
-@pytest.fixture
-def light_engine(monkeypatch):
-    """This process's engine slot, preloading only numpy and IPython (quicker to start)."""
-    if not Path(BWRAP).exists():
-        pytest.skip("bubblewrap is not installed: the engine refuses to grade without a sandbox")
-    pool = graders.Pool(size=1, preload=("numpy", "IPython"))
-    monkeypatch.setattr(engine, "_pool", pool)
-    yield pool
-    pool.close()
 
 
 def test_with_s3_an_upload_is_graded_and_served_from_the_bucket_to_its_owner_only(
