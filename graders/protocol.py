@@ -1,9 +1,11 @@
 """The host's state machine for one notebook's events from the sandbox.
 
-The notebook process (S) and test processes (T) report with frames on the events pipe. The host accepts
-them only in the order the plan allows: a test's source is handed out once, to the test that is running,
-and a test result counts only after that test asked for its source and before it ended. Anything else is
-ignored and flagged for staff (it can only come from code that writes to the harness's channel).
+The notebook process (S) reports cells, outputs, the start of each test and staff flags with frames on the
+events pipe (its own key). Verdicts never come from there: the trusted tester T reports to the zygote, which
+relays its result and the end of the test on the control pipe (the slot's key, which S cannot use: it has no
+descriptor of that pipe). The host hands a test's full source to the zygote once, when S reaches that test, and
+accepts a result only for the test that is running, once. A test result or end on the events pipe is ignored and
+flagged for staff: it can only come from submission code speaking for the harness.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class EventHandler:
         self.requested: int | None = None
         self.fed_tests: set[int] = set()
         self.ended_tests: set[int] = set()
+        self.wait_test_end: Callable[[], None] = lambda: None
 
     def flag(self, text: str) -> None:
         if len(self.run.flags) < MAX_FLAGS and text not in self.run.flags:
@@ -77,8 +80,15 @@ class EventHandler:
             self.on_cell(index)
 
     def handle(self, frame: dict[str, Any]) -> None:
+        """A frame from the notebook process (events pipe)."""
         kind = frame.get("t")
         index = frame.get("i")
+        if (
+            kind in ("cell_start", "test_start", "done")
+            and self.current is not None
+            and self.current_kind == "test"
+        ):
+            self.wait_test_end()  # S goes on only after the zygote reported the test's end
         if kind == "begin":
             return
         if kind == "done":
@@ -108,20 +118,30 @@ class EventHandler:
                 self.flag("out-of-order message from the notebook")
                 return
             self._begin(index, "test")
-        elif kind == "need_source":
-            if self.current != index or self.current_kind != "test" or self.requested == index:
-                self.flag("a test source was requested out of order")
-                return
             self.requested = index
-        elif kind == "test_result":
+        elif kind == "test_flags":
+            flags = frame.get("flags")
+            for text in flags[:50] if isinstance(flags, list) else []:
+                self.flag(f"test cell {index}: {str(text)[:300]}")
+        elif kind in ("test_result", "test_end", "need_source"):
+            self.flag("a test verdict from the notebook process was ignored (possible forgery)")
+        else:
+            self.flag("unknown message from the notebook")
+
+    def handle_control(self, frame: dict[str, Any]) -> None:
+        """A frame relayed by the zygote from the trusted tester (control pipe)."""
+        kind = frame.get("t")
+        index = frame.get("i")
+        if not isinstance(index, int):
+            return
+        if kind == "test_result":
             if self.current != index or index not in self.fed_tests or index in self.run.tests:
-                self.flag("a test result arrived out of order (possible forgery)")
-                self.run.tests[index] = {"outcome": "forged", "flags": []}
+                self.flag("a test result arrived out of order")
                 return
             self.run.tests[index] = frame
         elif kind == "test_end":
             if self.current != index or self.current_kind != "test":
-                self.flag("out-of-order message from the notebook")
+                self.flag("out-of-order end of a test")
                 return
             self.ended_tests.add(index)
             result = self.run.tests.get(index)
@@ -130,5 +150,3 @@ class EventHandler:
             elif result is None:
                 self.run.tests[index] = {"outcome": "died", "status": frame.get("status"), "flags": []}
             self.current = None
-        else:
-            self.flag("unknown message from the notebook")

@@ -28,6 +28,7 @@ from pathlib import Path
 
 BWRAP = "/usr/bin/bwrap"
 SCRATCH = "/home/grader"
+TESTER_UID_OFFSET = 1000  # same as graders/harness/tester.py
 INBOX = "/grader-in"
 DEFAULT_BASE_UID = 64000
 MAX_SLOTS = 64
@@ -120,10 +121,12 @@ def sandbox_python() -> str:
 
 def write_identity_files(*, lease: SlotLease) -> None:
     uid = lease.uid if lease.uid is not None else os.getuid()
+    tester = uid + TESTER_UID_OFFSET  # the trusted tester's own uid (graders/harness/tester.py)
     (lease.directory / "etc" / "passwd").write_text(
         f"root:x:0:0:root:/root:/usr/sbin/nologin\ngrader:x:{uid}:{uid}:grader:{SCRATCH}:/usr/sbin/nologin\n"
+        f"tester:x:{tester}:{tester}:tester:{SCRATCH}:/usr/sbin/nologin\n"
     )
-    (lease.directory / "etc" / "group").write_text(f"root:x:0:\ngrader:x:{uid}:\n")
+    (lease.directory / "etc" / "group").write_text(f"root:x:0:\ngrader:x:{uid}:\ntester:x:{tester}:\n")
 
 
 def system_mounts_argv(*, passwd: Path, group: Path) -> list[str]:

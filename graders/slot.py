@@ -123,7 +123,8 @@ class Slot:
         self.proc: subprocess.Popen[bytes] | None = None
         self.lease: sandbox.SlotLease | None = None
         self.cgroup: sandbox.Cgroup | None = None
-        self.key = secrets.token_bytes(32)
+        self.key = secrets.token_bytes(32)  # control channel (zygote, tester): verdicts
+        self.events_key = secrets.token_bytes(32)  # events from the notebook process: outputs only
         self.events_fd = -1
         self.ready_info: dict[str, Any] = {}
         self.used = 0
@@ -212,6 +213,7 @@ class Slot:
             "private_ipc": self.mode != "none",  # SysV IPC objects are checked in the slot's own namespace
             "preload": list(self.preload),
             "events_fd": events_w,
+            "events_key": self.events_key.hex(),
         }
         self.command(init)
         reply = self.reply(timeout=START_TIMEOUT_S)
@@ -304,6 +306,7 @@ class Slot:
         limits = self.limits
         self.close()
         self.key = secrets.token_bytes(32)
+        self.events_key = secrets.token_bytes(32)
         self.rebuilds += 1
         self.start()
         if limits is not None:
@@ -360,10 +363,42 @@ class Slot:
         """Run one notebook; ``tests`` maps cell index to the full test source (sent on request)."""
         self.used += 1
         handler = EventHandler(tests=tests, run=NotebookRun(), on_cell=on_cell)
-        reader = wire.FrameReader(self.key, max_bytes=limits.output_total_bytes)
+        reader = wire.FrameReader(self.events_key, max_bytes=limits.output_total_bytes)
         self.command({"t": "run", "job": job})
         assert self.proc is not None and self.proc.stdout is not None
         control = self.proc.stdout.fileno()
+        state: dict[str, Any] = {"exited": None, "broken": False}
+
+        def on_control(message: dict[str, Any]) -> None:
+            kind = message.get("t")
+            if kind in ("test_result", "test_end"):
+                handler.handle_control(message)
+            elif kind == "exited":
+                state["exited"] = message
+
+        def read_control(timeout: float) -> bool:
+            ready, _, _ = select.select([control], [], [], timeout)
+            if not ready:
+                return False
+            message = self._control_message()
+            if message is None:
+                state["broken"] = True
+                return False
+            on_control(message)
+            return True
+
+        def wait_test_end() -> None:
+            """S went on after a test: T's verdict and the end of the test are already on the control pipe."""
+            until = time.monotonic() + 10.0
+            while (
+                handler.current is not None
+                and handler.current_kind == "test"
+                and not state["broken"]
+                and time.monotonic() < until
+            ):  # until the test's end is read (it sets current to None), not until the 10 s bound
+                read_control(max(0.0, until - time.monotonic()))
+
+        handler.wait_test_end = wait_test_end
         interrupted_at: float | None = None
         killed = False
         while True:
@@ -371,19 +406,21 @@ class Slot:
             cell_deadline = handler.cell_deadline(limits.cell_timeout_s)
             wake = min(deadline, cell_deadline or deadline, (interrupted_at or now) + GRACE_S)
             ready, _, _ = select.select([self.events_fd, control], [], [], max(0.0, min(wake - now, 1.0)))
-            if self.events_fd in ready:
-                self._drain_events(reader, handler)
             if control in ready:
-                message = self._control_message()
-                if message is None:
-                    handler.run.flags.append("the sandbox stopped unexpectedly")
-                    break
-                if message.get("t") == "exited":
-                    self._drain_events(reader, handler)
-                    handler.run.exit_info = message
-                    break
+                while read_control(0.0):
+                    if state["exited"] is not None:
+                        break
+            if self.events_fd in ready or state["exited"] is not None:
+                self._drain_events(reader, handler)
+            if state["broken"]:
+                handler.run.flags.append("the sandbox stopped unexpectedly")
+                break
+            if state["exited"] is not None:
+                self._drain_events(reader, handler)
+                handler.run.exit_info = state["exited"]
+                break
             for index, source in handler.pending_feeds():
-                self.command({"t": "feed", "data": {"source": source}})
+                self.command({"t": "test", "i": index, "source": source, "timeout": limits.cell_timeout_s})
                 handler.fed(index)
             now = time.monotonic()
             if reader.total > limits.output_total_bytes and not killed:

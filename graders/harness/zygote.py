@@ -1,9 +1,11 @@
 """The warm zygote inside the sandbox: preload, snapshot, then serve the host's commands.
 
-It imports the course libraries once, takes the tamper :class:`~.guard.Snapshot`, makes itself non-dumpable
-and a child subreaper, then serves commands on fd 0 (replies on a private copy of fd 1): run a notebook (fork
-S, see :mod:`.runner`), feed a test source to it, signal it, kill every process of the slot's uid, wipe and
-refill the scratch folder.
+It imports the course libraries once, takes the tamper :class:`~.guard.Snapshot` (a staff signal only),
+makes itself non-dumpable and a child subreaper, then serves commands on fd 0 (replies on a private copy of
+fd 1): run a notebook (fork S, see :mod:`.runner`), run a test cell (fork the trusted tester T, see
+:mod:`.tester`, hand T's socket to S, relay T's verdict and enforce its time limit), signal S, kill every process
+of the slot's uid, wipe and refill the scratch folder. T is forked from the zygote, which never ran submission
+code; S never receives a test's source and cannot write on the channel that carries verdicts.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import resource
 import select
 import shutil
 import signal
+import socket
 import time
 from typing import Any
 
-from . import cells, guard, runner, scrub, wire
+from . import cells, guard, runner, scrub, tester, wire
 
 _UNSET = object()
 PR_SET_DUMPABLE = 4
@@ -47,8 +50,12 @@ class Harness:
         self.holder: dict[str, cells.OutputSink] = {"sink": cells.OutputSink(1 << 20)}
         self.libc = ctypes.CDLL(None, use_errno=True)
         self.child: int | None = None
-        self.child_pipe: int | None = None
+        self.ctl: socket.socket | None = None  # to S: hands over each tester's socket
+        self.job: dict[str, Any] | None = None
+        self.tester: dict[str, Any] | None = None  # the running tester T: pid, cell, result pipe, deadline
+        self.s_deadline: float | None = None  # S must be back from a timed-out test by then
         self.events_fd: int = int(init["events_fd"])
+        self.events_key = bytes.fromhex(str(init["events_key"]))
         self.control_out = os.dup(1)
         os.dup2(2, 1)
 
@@ -111,12 +118,18 @@ class Harness:
         )
         while True:
             watch = [CONTROL_IN]
-            pidfd = os.pidfd_open(self.child) if self.child else None
-            if pidfd is not None:
-                watch.append(pidfd)
+            pidfds = [os.pidfd_open(pid) for pid in (self.child, self.tester and self.tester["pid"]) if pid]
+            watch += pidfds
+            if self.tester is not None:
+                watch.append(self.tester["fd"])
+            if self.ctl is not None:
+                watch.append(self.ctl.fileno())
             ready, _, _ = select.select(watch, [], [], 0.05)
-            if pidfd is not None:
+            for pidfd in pidfds:
                 os.close(pidfd)
+            self.read_tester()
+            self.read_ctl()
+            self.check_deadlines()
             self.reap()
             if CONTROL_IN in ready:
                 try:
@@ -135,9 +148,8 @@ class Harness:
         kind = command.get("t")
         if kind == "run":
             self.start_notebook(command["job"])
-        elif kind == "feed" and self.child_pipe is not None:
-            with contextlib.suppress(OSError):
-                wire.write_frame(self.child_pipe, command["data"], self.key)
+        elif kind == "test":
+            self.start_tester(int(command["i"]), str(command["source"]), float(command["timeout"]))
         elif kind == "signal" and self.child:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.child, int(command["sig"]))
@@ -155,11 +167,16 @@ class Harness:
 
     def child_exited(self) -> None:
         assert self.child is not None
+        if self.tester is not None:  # the notebook ended during a test: end the test first, in order
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.tester["pid"], signal.SIGKILL)
+            self.tester_exited()
         _, status, usage = os.wait4(self.child, 0)
         self.child = None
-        if self.child_pipe is not None:
-            os.close(self.child_pipe)
-            self.child_pipe = None
+        self.s_deadline = None
+        if self.ctl is not None:
+            self.ctl.close()
+            self.ctl = None
         self.reply(
             {
                 "t": "exited",
@@ -182,6 +199,8 @@ class Harness:
                 return
             if info.si_pid == self.child:
                 self.child_exited()
+            elif self.tester is not None and info.si_pid == self.tester["pid"]:
+                self.tester_exited()
             else:
                 os.waitpid(info.si_pid, 0)
 
@@ -206,7 +225,10 @@ class Harness:
         return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
     def kill_all(self) -> None:
-        """SIGKILL every process of the slot's uid (the zygote itself runs as another uid)."""
+        """SIGKILL every process of the slot's uid (the zygote itself runs as another uid), and the tester."""
+        if self.tester is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.tester["pid"], signal.SIGKILL)
         if self.uid is None:
             if self.child:
                 with contextlib.suppress(ProcessLookupError):
@@ -251,18 +273,116 @@ class Harness:
             shutil.copytree(self.inbox, self.workdir, dirs_exist_ok=True)
 
     def start_notebook(self, job: dict[str, Any]) -> None:
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ours.close()
+                runner.Notebook(self, job, theirs.detach()).run()
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.child = pid
+        self.ctl = ours
+        self.job = job
+        self.reply({"t": "started"})
+
+    # ----- the trusted tester T of one test cell -----
+    def start_tester(self, index: int, source: str, timeout: float) -> None:
+        """Fork T from the zygote (never from S), hand its socket to S, and watch it."""
+        if self.tester is not None or self.child is None or self.ctl is None or self.job is None:
+            self.reply({"t": "test_end", "i": index, "outcome": "exited", "status": -1})
+            return
+        ours, theirs = socket.socketpair()
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:
-            os.close(write_end)
             try:
-                runner.Notebook(self, job, read_end).run()
+                theirs.close()
+                os.close(read_end)
+                tester.Tester(
+                    self, job=self.job, index=index, source=source, sock_fd=ours.detach(), result_fd=write_end
+                ).run()
             finally:
-                os._exit(0)
-        os.close(read_end)
-        self.child = pid
-        self.child_pipe = write_end
-        self.reply({"t": "started"})
+                os._exit(70)
+        ours.close()
+        os.close(write_end)
+        os.set_blocking(read_end, False)
+        self.tester = {
+            "pid": pid,
+            "i": index,
+            "fd": read_end,
+            "buf": bytearray(),
+            "deadline": time.monotonic() + timeout,
+            "timed_out": False,
+        }
+        try:
+            socket.send_fds(self.ctl, [b"T"], [theirs.fileno()])
+        except OSError:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        finally:
+            theirs.close()
+
+    def read_tester(self) -> None:
+        if self.tester is None:
+            return
+        while True:
+            try:
+                chunk = os.read(self.tester["fd"], 1 << 20)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return
+            if len(self.tester["buf"]) < wire.MAX_FRAME + 64:
+                self.tester["buf"] += chunk
+
+    def read_ctl(self) -> None:
+        """S writes one byte when it is back from a test; a timed-out test's S must do so in time."""
+        if self.ctl is None:
+            return
+        try:
+            data = self.ctl.recv(64, socket.MSG_DONTWAIT)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if data:
+            self.s_deadline = None
+
+    def check_deadlines(self) -> None:
+        now = time.monotonic()
+        if self.tester is not None and not self.tester["timed_out"] and now > self.tester["deadline"]:
+            self.tester["timed_out"] = True
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.tester["pid"], signal.SIGKILL)
+            if self.child:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.child, signal.SIGINT)
+                self.s_deadline = now + 2.0
+        if self.s_deadline is not None and now > self.s_deadline:
+            self.s_deadline = None
+            self.kill_all()
+
+    def tester_exited(self) -> None:
+        assert self.tester is not None
+        info = self.tester
+        _, status = os.waitpid(info["pid"], 0)
+        self.read_tester()
+        os.close(info["fd"])
+        self.tester = None
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(info["pid"], signal.SIGKILL)
+        reader = wire.FrameReader(self.key, max_bytes=wire.MAX_FRAME)
+        for frame in reader.feed(bytes(info["buf"])):
+            if frame.get("t") == "test_result" and frame.get("i") == info["i"] and not info["timed_out"]:
+                self.reply(frame)
+                break
+        outcome = "timeout" if info["timed_out"] else "exited"
+        self.reply({"t": "test_end", "i": info["i"], "outcome": outcome, "status": status})
+        if self.ctl is not None:
+            with contextlib.suppress(OSError):
+                self.ctl.sendall(b"G")
 
 
 def _kill_every_process_of_this_uid() -> None:
