@@ -201,7 +201,7 @@ class Notebook:
         peer.capture = (start, stop)
         try:
             while True:
-                header, blobs = proxy.recv_message(sock)
+                header, blobs = peer.receive()
                 if header.get("k") != "req":
                     break
                 peer.serve(header, blobs)

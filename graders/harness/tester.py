@@ -103,7 +103,7 @@ class Tester:
         try:
             # the test starts from the notebook's random states, default dtype and grad mode (S sends them
             # with its first reply), not from the zygote's
-            peer.state_key = proxy.state_key(proxy.rng_state())
+            peer.state_key = proxy.state_key()
             names = peer.request("namespace", 0)
             if not isinstance(names, dict):
                 raise proxy.RemoteDied("the notebook did not list its names")

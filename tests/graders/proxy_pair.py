@@ -53,7 +53,7 @@ def serve_notebook(sock: socket.socket, ns: dict[str, Any]) -> None:
     peer.apply_rebinds = lambda changes: ns.update(changes.get("set") or {})
     try:
         while True:
-            header, blobs = proxy.recv_message(sock)
+            header, blobs = peer.receive()
             peer.serve(header, blobs)
     except proxy.RemoteDied:
         return

@@ -83,6 +83,31 @@ CASES = {
         "notebook": "np.random.seed(5)\n",
         "test": "r = np.random.rand()\nnp.random.seed(5)\nassert r == np.random.rand()\n",
     },
+    # NumPy's legacy normal draws come in pairs: a call that uses the cached second value changes only the
+    # cached flag, and the next draw in the test must still be a fresh one, as in a notebook
+    "legacy_gaussian_pair_is_shared_across_a_call": {
+        "locked": "import numpy as np\n",
+        "notebook": "def one_normal():\n    return np.random.standard_normal()\n",
+        "test": "np.random.seed(2)\nwant = [np.random.standard_normal() for _ in range(4)]\nnp.random.seed(2)\n"
+        + "got = [np.random.standard_normal(), one_normal(), np.random.standard_normal(), one_normal()]\n"
+        + "assert got == want, (got, want)\n",
+    },
+    # a generator the test lends at every call is one object in the notebook, given the test's state each time
+    # (hw10's policies get the same rng for thousands of rounds)
+    "lent_generator_is_one_object_in_the_notebook": {
+        "locked": "import numpy as np\n",
+        "notebook": "seen = []\n\ndef draw(rng):\n    seen.append(rng)\n    return rng.random()\n\n"
+        + "def same_object():\n    return all(g is seen[0] for g in seen)\n",
+        "test": "gen, ref = np.random.default_rng(9), np.random.default_rng(9)\n"
+        + "assert [draw(gen) for _ in range(3)] == [ref.random() for _ in range(3)]\n"
+        + "assert gen.random() == ref.random()\nassert draw(gen) == ref.random()\nassert same_object()\n",
+    },
+    # one array passed twice is one array in the notebook; a change there comes back to the test's array
+    "aliased_array_arguments_stay_aliased": {
+        "locked": "import numpy as np\n",
+        "notebook": "def bump_first(a, b):\n    a += 1\n    return float(b[0])\n",
+        "test": "x = np.zeros(3)\nassert bump_first(x, x) == 1.0\nassert x.tolist() == [1.0, 1.0, 1.0]\n",
+    },
 }
 
 
