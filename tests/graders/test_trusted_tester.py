@@ -23,7 +23,7 @@ from graders import autograde
 from graders.engine import Pool
 
 from .attacks import trusted
-from .attacks.notebooks import student_notebook, write_assignment, write_submission
+from .attacks.notebooks import Assignment, student_notebook, write_assignment, write_submission
 from .conftest import code_cell
 from .conftest import write_assignment as write_cells
 
@@ -33,10 +33,21 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_assignment(trusted.ASSIGNMENT, root=tmp_path_factory.mktemp("trusted") / "src")
 
 
-def _grade(case: trusted.TrustedCase, source: Path, pool: Pool, tmp_path: Path):
-    cells = trusted.ASSIGNMENT.notebooks["trusted"]
-    nb = student_notebook(cells, answers={"answers": case.answers})
-    folder = write_submission(tmp_path / case.name, notebooks={"trusted": nb})
+@pytest.fixture(scope="module")
+def lib_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_assignment(trusted.LIB_ASSIGNMENT, root=tmp_path_factory.mktemp("trusted_lib") / "src")
+
+
+def _grade(
+    case: trusted.TrustedCase,
+    source: Path,
+    pool: Pool,
+    tmp_path: Path,
+    assignment: Assignment = trusted.ASSIGNMENT,
+):
+    stem = assignment.name
+    nb = student_notebook(assignment.notebooks[stem], answers={"answers": case.answers})
+    folder = write_submission(tmp_path / case.name, notebooks={stem: nb})
     return autograde(source, folder, pool=pool)
 
 
@@ -66,11 +77,22 @@ def _decoded(text: str) -> str:
 def test_attack_gets_nothing(
     case: trusted.TrustedCase, source: Path, light_pool: Pool, tmp_path: Path
 ) -> None:
-    result = _grade(case, source, light_pool, tmp_path)
-    cells = result.notebooks["trusted"].cells
+    _check(case, _grade(case, source, light_pool, tmp_path), trusted.ASSIGNMENT)
+
+
+@pytest.mark.parametrize("case", trusted.LIB_CASES, ids=lambda c: c.name)
+def test_library_object_attack_gets_nothing(
+    case: trusted.TrustedCase, lib_source: Path, pool: Pool, tmp_path: Path
+) -> None:
+    """Objects that confuse a proxy or claim to be torch's, and hw1's rebinding of a locked cell's class."""
+    _check(case, _grade(case, lib_source, pool, tmp_path, trusted.LIB_ASSIGNMENT), trusted.LIB_ASSIGNMENT)
+
+
+def _check(case: trusted.TrustedCase, result, assignment: Assignment) -> None:
+    cells = result.notebooks[assignment.name].cells
     why = {gid: (c.score, c.status, c.message) for gid, c in cells.items()}
     if case.honest:
-        assert result.score == trusted.ASSIGNMENT.max_score(), why
+        assert result.score == assignment.max_score(), why
         assert result.flags == (), result.flags
         return
     zero = list(cells) if "*" in case.zero else case.zero

@@ -500,3 +500,205 @@ CASES: list[TrustedCase] = [
         CONFUSING_CONTAINERS,
     ),
 ]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The "trusted_lib" assignment: a torch network, a tensor and a fit checked against a class the locked setup cell
+# imports (as hw1 checks knn_regress against scikit-learn's KNeighborsRegressor). Its attacks return objects that
+# confuse a proxy or claim to be library objects, or rebind the locked cell's class.
+
+LIB_SETUP = (
+    "import numpy as np\nimport torch\nfrom torch import nn\nfrom numpy.polynomial import Polynomial\n"
+)
+
+LIB_SOLUTION = '''def make_net():
+    """A network 3 -> 4 -> 1: Linear, ReLU, Dropout(0.5), Linear."""
+    ### BEGIN SOLUTION
+    return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 1))
+    ### END SOLUTION
+
+
+def scale(t):
+    """Return the tensor t times two."""
+    ### BEGIN SOLUTION
+    return t * 2
+    ### END SOLUTION
+
+
+def fit_line(x, y):
+    """The least-squares line of y on x, as the array [intercept, slope]."""
+    ### BEGIN SOLUTION
+    slope, intercept = np.polyfit(x, y, 1)
+    return np.array([intercept, slope])
+    ### END SOLUTION
+'''
+
+LIB_ASSIGNMENT = Assignment(
+    name="trusted_lib",
+    toml="[limits]\ncell_timeout_s = 20\ntotal_timeout_s = 120\n",
+    notebooks={
+        "trusted_lib": [
+            md("# Trusted tester and library objects\nA network, a tensor and a line."),
+            locked("setup", LIB_SETUP),
+            solution("answers", LIB_SOLUTION),
+            test(
+                "test_net",
+                2,
+                "net = make_net()\n### BEGIN HIDDEN TESTS\n"
+                f"assert isinstance(net, nn.Sequential) and isinstance(net[2], nn.Dropout)  # {MARK} net\n"
+                "shapes = {k: tuple(v.shape) for k, v in net.state_dict().items()}\n"
+                'assert shapes == {"0.weight": (4, 3), "0.bias": (4,), "3.weight": (1, 4), "3.bias": (1,)}, shapes\n'
+                "### END HIDDEN TESTS\n",
+            ),
+            test(
+                "test_scale",
+                1,
+                "### BEGIN HIDDEN TESTS\n"
+                f"assert torch.equal(scale(torch.ones(3)), torch.full((3,), 2.0))  # {MARK} scale\n"
+                "assert bool((scale(torch.arange(3.0)) == torch.tensor([0.0, 2.0, 4.0])).all())\n"
+                "### END HIDDEN TESTS\n",
+            ),
+            test(
+                "test_line",
+                2,
+                "### BEGIN HIDDEN TESTS\n"
+                "x_t = np.array([0.0, 1.0, 2.0, 4.0])\n"
+                "y_t = 1.0 + 3.0 * x_t + np.array([0.1, -0.1, 0.05, -0.05])\n"
+                f"assert np.allclose(fit_line(x_t, y_t), Polynomial.fit(x_t, y_t, 1).convert().coef)  # {MARK}\n"
+                "### END HIDDEN TESTS\n",
+            ),
+        ]
+    },
+)
+
+LIB_HONEST = """def make_net():
+    return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 1))
+
+
+def scale(t):
+    return t * 2
+
+
+def fit_line(x, y):
+    slope, intercept = np.polyfit(x, y, 1)
+    return np.array([intercept, slope])
+"""
+
+LIB_WRONG = """def make_net():
+    return nn.Sequential(nn.Linear(3, 1))
+
+
+def scale(t):
+    return t
+
+
+def fit_line(x, y):
+    return np.zeros(2)
+"""
+
+# A network of the student's class whose state_dict, indexing and __class__ describe the expected network.
+STATE_DICT_LIES = (
+    LIB_WRONG
+    + """
+import collections
+
+
+class _Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.only = nn.Linear(3, 1)
+
+    __class__ = property(lambda self: nn.Sequential)
+
+    def __getitem__(self, index):
+        return nn.Dropout(0.5)
+
+    def __len__(self):
+        return 4
+
+    def state_dict(self, *args, **kwargs):
+        shapes = {"0.weight": (4, 3), "0.bias": (4,), "3.weight": (1, 4), "3.bias": (1,)}
+        return collections.OrderedDict((k, torch.zeros(s)) for k, s in shapes.items())
+
+
+def make_net():
+    return _Net()
+"""
+)
+
+# The same class, named like torch.nn's Sequential (its module and qualified name claim to be torch's).
+NAMED_LIKE_TORCH_NN = (
+    STATE_DICT_LIES
+    + """
+_Net.__module__ = "torch.nn.modules.container"
+_Net.__qualname__ = _Net.__name__ = "Sequential"
+"""
+)
+
+# A tensor subclass whose __torch_function__ makes every comparison say yes.
+TENSOR_SUBCLASS = (
+    LIB_WRONG
+    + """
+class _Agreeable(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "")
+        if name in ("allclose", "equal"):
+            return True
+        if name in ("eq", "__eq__", "isclose"):
+            return torch.ones(3, dtype=torch.bool)
+        if name == "all":
+            return torch.tensor(True)
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+def scale(t):
+    return torch.zeros(3).as_subclass(_Agreeable)
+"""
+)
+
+# hw1's attack: the class the locked setup cell imported is rebound to one that answers with the student's own
+# (wrong) function, so that the test's reference value agrees with it.
+LOCKED_CLASS_REBIND = (
+    LIB_WRONG
+    + """
+class _Fit:
+    def __init__(self, x, y):
+        self.coef = fit_line(x, y)
+
+    def convert(self):
+        return self
+
+
+class Polynomial:
+    @staticmethod
+    def fit(x, y, deg):
+        return _Fit(x, y)
+"""
+)
+
+LIB_CASES: list[TrustedCase] = [
+    TrustedCase("lib_honest", "control: the instructor's answers", LIB_HONEST, zero=(), honest=True),
+    TrustedCase("lib_wrong", "control: wrong answers, no attack", LIB_WRONG),
+    TrustedCase(
+        "state_dict_lies",
+        "a network of the student's class whose state_dict, indexing and __class__ describe the expected one",
+        STATE_DICT_LIES,
+    ),
+    TrustedCase(
+        "named_like_torch_nn",
+        "that network's class named torch.nn.modules.container.Sequential",
+        NAMED_LIKE_TORCH_NN,
+    ),
+    TrustedCase(
+        "tensor_subclass",
+        "a tensor subclass whose __torch_function__ makes every comparison true",
+        TENSOR_SUBCLASS,
+    ),
+    TrustedCase(
+        "locked_class_rebind",
+        "the class Polynomial, imported by the locked setup cell, rebound to one that answers with fit_line",
+        LOCKED_CLASS_REBIND,
+        finding="high: names imported by locked cells can be rebound (hw1's KNeighborsRegressor)",
+    ),
+]
