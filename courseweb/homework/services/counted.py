@@ -57,7 +57,8 @@ def counted_choose(
         cutoff = timezone.localtime(deadline.cutoff_at).strftime("%Y-%m-%d %H:%M")
         raise ChoiceRejected(ERR_CLOSED.format(cutoff=cutoff), status=403)
     with transaction.atomic():
-        Assignment.objects.select_for_update(of=("self",)).filter(pk=assignment.pk).first()  # one change at a time
+        # one change at a time
+        Assignment.objects.select_for_update(of=("self",)).filter(pk=assignment.pk).first()
         inputs = grade_inputs_load(offering=assignment.offering, items=[assignment.item], users=[user])
         previous = item_grade(inputs=inputs, item=assignment.item, user_id=user.pk).submission_id
         return CountedChoice.objects.create(
