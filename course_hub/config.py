@@ -104,6 +104,7 @@ def apply(c: Any, settings: HubSettings | None = None) -> HubSettings:
     a.allowed_groups = s.allowed_groups
     a.auto_login = True
     a.login_service = "the course site"
+    a.logout_redirect_url = f"{s.site_url}/"  # the site's logout passes through /hub/logout and comes back
 
     c.JupyterHub.spawner_class = "course_hub.spawner.JailedSpawner"
     c.JailedSpawner.homes_dir = str(s.homes_dir)

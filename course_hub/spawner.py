@@ -49,6 +49,9 @@ SERVER_CONFIG = {
         }
     },
     "LabApp": {"extension_manager": "readonly"},
+    # How long the server trusts the hub's answer about a cookie's token: after the site's logout (which
+    # revokes the browser session's tokens at /hub/logout) the server refuses that cookie within this time.
+    "HubOAuth": {"cache_max_age": 10},
 }
 ERR_UID_RANGE = "hub user {name} has no uid in the reserved range {lo}-{hi}"
 
