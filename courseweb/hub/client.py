@@ -78,6 +78,20 @@ def user_ensure(*, name: str, groups: list[str]) -> None:
         have: set[str] = set()
     else:
         have = set(response.json().get("groups", []))
+    _groups_sync(name, have, groups)
+
+
+def user_groups_set(*, name: str, groups: list[str]) -> bool:
+    """Give the hub user `name` exactly these course groups (others of theirs are kept); False when the hub does
+    not know the user (their first log-in brings their groups)."""
+    response = api("GET", f"/users/{quote(name)}", ok=(200, 404))
+    if response.status_code == 404:
+        return False
+    _groups_sync(name, set(response.json().get("groups", [])), groups)
+    return True
+
+
+def _groups_sync(name: str, have: set[str], groups: list[str]) -> None:
     for group in sorted(set(groups) - have):
         api("POST", f"/groups/{quote(group)}", ok=(201, 409))
         api("POST", f"/groups/{quote(group)}/users", ok=(200,), json={"users": [name]})
