@@ -14,6 +14,7 @@
 | `HUB_STATE_DIR` | `<COURSEWEB_VAR_DIR or var>/hub` | the hub's database, cookie secret, homes, runtime |
 | `HUB_BASE_UID` | `200000` | student uids are `HUB_BASE_UID + site user id` (when the hub runs as root) |
 | `HUB_UID_COUNT` | `100000` | size of that reserved range |
+| `HUB_CPU_LIMIT`, `HUB_MEM_LIMIT_MB`, `HUB_PIDS_MAX` | `2`, `2048`, `1024` | each server's CPUs, memory and processes (its cgroup; Kubernetes: the pod's limits) |
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class HubSettings:
     state_dir: Path
     base_uid: int
     uid_count: int
+    cpu_limit: float = 2.0
+    mem_limit_mb: int = 2048
+    pids_max: int = 1024
 
     @property
     def hub_api_url(self) -> str:
@@ -84,6 +88,9 @@ def hub_settings(environ: Mapping[str, str] | None = None) -> HubSettings:
         state_dir=Path(env.get("HUB_STATE_DIR") or var_dir / "hub"),
         base_uid=int(env.get("HUB_BASE_UID", "200000")),
         uid_count=int(env.get("HUB_UID_COUNT", "100000")),
+        cpu_limit=float(env.get("HUB_CPU_LIMIT") or 2),
+        mem_limit_mb=int(env.get("HUB_MEM_LIMIT_MB") or 2048),
+        pids_max=int(env.get("HUB_PIDS_MAX") or 1024),
     )
 
 

@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 
 from jupyterhub.spawner import LocalProcessSpawner
 from jupyterhub.utils import random_port
-from traitlets import Integer, Unicode, default
+from traitlets import Dict, Integer, Unicode, default
 
 from course_hub import relay
 from course_hub.settings import REPO, hub_settings, site_user_id
@@ -75,6 +75,10 @@ class JailedSpawner(LocalProcessSpawner):
     site_internal_url = Unicode("http://127.0.0.1:8000", help="The site as the hub reaches it.").tag(
         config=True
     )
+
+    profile_limits = Dict(
+        help="Each profile's limits, {slug: {cpu, memory_mb, pids, gpus}} (course_hub.data, as on Kubernetes)."
+    ).tag(config=True)
 
     @default("oauth_access_scopes")
     def _access_scopes_default(self) -> list[str]:
