@@ -24,8 +24,10 @@ test: setup
 test-slow: setup
 	$(PY) -m pytest -m slow tests/assignments $(PYTEST_ARGS)
 
+# ruff, then import-linter's contracts (pyproject's [tool.importlinter]).
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/lint-imports --no-cache --no-logo
 
 bench: setup
 	$(PY) bench/grading_throughput.py

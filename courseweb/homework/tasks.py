@@ -18,7 +18,7 @@ from celery.signals import worker_process_init, worker_process_shutdown, worker_
 from django.db import close_old_connections, connection
 
 from courseweb.homework.engine import engine_pool_close, engine_prewarm
-from courseweb.homework.services.grading import jobs_reap, setting
+from courseweb.homework.services.grading import GRADE_JOB_TASK, jobs_reap, setting
 from courseweb.homework.services.runner import grading_run
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ DEFAULT_REAPER_INTERVAL_S = 5.0
 
 
 @shared_task(
-    name="homework.grade_job",
+    name=GRADE_JOB_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=TASK_TIME_LIMIT_S,

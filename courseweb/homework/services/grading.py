@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LEASE_S = 30
 DEFAULT_MAX_INFRA_RETRIES = 3
 DEFAULT_REQUEUE_QUEUED_AFTER_S = 300
+GRADE_JOB_TASK = "homework.grade_job"  # the Celery task that grades one job (courseweb/homework/tasks.py)
 ERR_INFRA_GAVE_UP = "Grading failed {n} times for reasons outside your notebook; the staff have been told."
 
 
@@ -52,11 +54,14 @@ def _event(phase: str, **extra: Any) -> dict[str, Any]:
 
 
 def job_enqueue(*, job_id: int, queue: str, countdown: float = 0) -> None:
-    """Send the task after the surrounding transaction commits (the worker must see the row)."""
-    from courseweb.homework.tasks import grade_job
+    """Send the task after the surrounding transaction commits (the worker must see the row).
+
+    The task is sent by its name (`courseweb/homework/tasks.py` registers it under `GRADE_JOB_TASK`), so this
+    module does not import the tasks module, which imports it.
+    """
 
     def send() -> None:
-        grade_job.apply_async(args=[job_id], queue=queue, countdown=countdown or None)
+        current_app.send_task(GRADE_JOB_TASK, args=[job_id], queue=queue, countdown=countdown or None)
 
     transaction.on_commit(send)
 
