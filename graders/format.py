@@ -176,12 +176,17 @@ def has_marker(source: str, marker: str) -> bool:
     return any(marker in line for line in source.split("\n"))
 
 
+def load_json(raw: bytes) -> Any:
+    """A notebook file's JSON: UTF-8, with or without a byte-order mark (as Jupyter reads it)."""
+    return json.loads(raw.decode("utf-8-sig"))
+
+
 def parse_notebook(raw: bytes, *, name: str) -> Notebook:
     """Parse and minimally validate an nbformat 4 notebook given as bytes."""
     if len(raw) > MAX_NOTEBOOK_BYTES:
         raise FormatError(ERR_TOO_BIG.format(name=name, limit=MAX_NOTEBOOK_BYTES))
     try:
-        nb = json.loads(raw.decode("utf-8-sig"))
+        nb = load_json(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise FormatError(ERR_NOT_JSON.format(name=name, detail=str(exc)[:200])) from exc
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or nb.get("nbformat") != 4:

@@ -1,8 +1,8 @@
 """The one place the site calls the grading engine (`graders`, plain Python, never imports Django).
 
 Only the engine's public API is used: `graders.release(source, out)`, `graders.autograde(source, submission,
-*, limits, seed, env, on_progress, pool)`, `graders.Pool` and
-`graders.limits.limits_from_mapping`. The site never shells out to the engine's CLI and never runs a
+*, limits, seed, env, on_progress, pool)`, `graders.Pool`, `graders.limits.limits_from_mapping` and the upload
+check `graders.check` (the site parses no notebook itself). The site never shells out to the engine's CLI and never runs a
 notebook itself. Each worker process keeps one warm engine slot (a sandboxed, pre-imported interpreter) and
 warms it when the process starts, so the first submission after a deploy is as fast as the rest.
 """
@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import graders
+from graders.check import CheckedSubmission, check_size, check_submission, manifest_read
+from graders.check import SubmissionError as SubmissionError  # the check's refusal, for the upload service
 from graders.limits import limits_from_mapping
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,21 @@ def engine_prewarm() -> None:
 def engine_release(*, source: Path, out: Path) -> Any:
     """Build the student version of `source` into `out`; returns the engine's release manifest."""
     return graders.release(Path(source), Path(out))
+
+
+def engine_check_upload(
+    *, release_dir: Path, data: bytes, filename: str, title: str, max_bytes: int
+) -> CheckedSubmission:
+    """Check an uploaded notebook against the assignment's release (`graders.check`): the notebook's stem and
+    parsed notebook, or SubmissionError with the message for the student."""
+    return check_submission(
+        data, manifest=manifest_read(Path(release_dir)), filename=filename, title=title, max_bytes=max_bytes
+    )
+
+
+def engine_check_size(*, size: int, max_bytes: int) -> None:
+    """The check's size rule alone (empty or over `max_bytes`: SubmissionError), before the body is read."""
+    check_size(size, max_bytes=max_bytes)
 
 
 def engine_limits(table: Mapping[str, Any]) -> Any:
