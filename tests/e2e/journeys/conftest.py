@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pytest
 
+from graders.sandbox import BWRAP  # the students' servers run in bubblewrap jails
 from tests.e2e.conftest import RECORD_CSP_VIOLATIONS, axe_violations, csp_violations
 from tests.e2e.journeys import seed
 
@@ -330,7 +331,12 @@ def stack(migrated_db, request) -> Iterator[Stack]:
     them (`jupyterhub -f deploy/jupyterhub/jupyterhub_config.py` with the HUB_* variables, on free ports, the
     hub registered with `create_hub_application`); its members of the journeys' offering may log in to it."""
     name = request.module.__name__.rsplit(".", 1)[-1]
-    yield from _start_stack(migrated_db, name, with_hub=getattr(request.module, "WITH_HUB", False))
+    with_hub = getattr(request.module, "WITH_HUB", False)
+    if with_hub and not Path(BWRAP).exists():
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail(f"bubblewrap is not installed at {BWRAP}: the hub's jailed servers cannot start")
+    yield from _start_stack(migrated_db, name, with_hub=with_hub)
 
 
 class Journey:

@@ -31,9 +31,8 @@ def test_student_opens_the_homework_in_jupyterhub_edits_and_submits(journey):
     j = journey
     page = j.page
     hub = j.stack.hub
-    answers: list[
-        tuple[int, str]
-    ] = []  # (status, URL) of every page the tab loaded, each hop of a redirect too
+    # (status, URL) of every page the tab loaded, each hop of a redirect too
+    answers: list[tuple[int, str]] = []
 
     def on_response(response) -> None:
         if response.request.is_navigation_request() and response.frame == page.main_frame:
