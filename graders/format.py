@@ -89,6 +89,24 @@ def is_locked(cell: Cell) -> bool:
     return bool(nbg.get("locked", False))
 
 
+TEST_CELL = "test"  # an autograded test: a grade cell that is neither a solution nor a task
+MANUAL_CELL = "manual"  # graded by hand: a manually graded answer (grade and solution) or a task
+
+
+def graded_kind(*, grade: bool, solution: bool, task: bool) -> str | None:
+    """How an nbgrader cell is graded, from its flags: TEST_CELL, MANUAL_CELL, or None (no points of its own)."""
+    if task or (grade and solution):
+        return MANUAL_CELL
+    if grade:
+        return TEST_CELL
+    return None
+
+
+def cell_graded_kind(cell: Cell) -> str | None:
+    """`graded_kind` of a notebook cell."""
+    return graded_kind(grade=is_grade(cell), solution=is_solution(cell), task=is_task(cell))
+
+
 def grade_id(cell: Cell) -> str | None:
     nbg = nbgrader_meta(cell)
     if not nbg:

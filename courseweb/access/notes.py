@@ -15,7 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from courseweb.access import check_staff, is_course_staff
-from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.lectures.models import Session
 from courseweb.notes.models import ScribedNote
 from courseweb.notes.selectors import note_detail, session_scribing_group
@@ -24,17 +24,18 @@ ERROR_NOT_YOUR_NOTE = "Only the scribing group and the course staff can see this
 ERROR_NOT_YOUR_SESSION = "Your group is not scribing this session."
 
 
-def _in_group(user: Any, group_id: int | None) -> bool:
-    if group_id is None or user is None or not user.is_authenticated:
+def _in_group(user: Any, group_id: int | None, offering_id: int) -> bool:
+    if group_id is None or user is None:
         return False
-    return Membership.objects.filter(group_id=group_id, user=user).exists()
+    group = group_for_user(user=user, offering=offering_id, members=False)
+    return group is not None and group.pk == group_id
 
 
 def can_see_note(user: Any, note: ScribedNote) -> bool:
     if is_course_staff(user, note.offering):
         return True
     group = note.group_id or (note.session.scribing_group_id if note.session_id else None)
-    return _in_group(user, group)
+    return _in_group(user, group, note.offering_id)
 
 
 def can_review_note(user: Any, note: ScribedNote) -> bool:
@@ -65,7 +66,7 @@ def access_session_scribe(user: Any, session_id: int) -> Session:
     if is_course_staff(user, session.offering):
         return session
     group = session_scribing_group(session=session)
-    if group is None or not _in_group(user, group.pk):
+    if group is None or not _in_group(user, group.pk, session.offering_id):
         raise PermissionDenied(ERROR_NOT_YOUR_SESSION)
     return session
 

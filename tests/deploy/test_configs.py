@@ -41,14 +41,13 @@ def _site_upload_limits() -> dict[str, int]:
     django.setup()
     from django.conf import settings
 
-    from courseweb.homework.services import manual
     from courseweb.homework.services.submissions import max_upload_bytes
     from courseweb.lectures.forms import max_material_bytes
 
     return {
         "notebook": max_upload_bytes(),
         "material": max_material_bytes(),
-        "hand-in file": int(getattr(settings, "HOMEWORK_MAX_FILE_BYTES", manual.DEFAULT_MAX_FILE_BYTES)),
+        "hand-in file": settings.HOMEWORK_MAX_FILE_BYTES,
     }
 
 

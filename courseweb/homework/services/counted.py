@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.homework.deadlines import deadline_for_user
 from courseweb.homework.models import Assignment, CountedChoice, Submission, SubmissionMember
 
@@ -27,11 +27,8 @@ class ChoiceRejected(ValueError):
 
 
 def _owner(*, user: Any, assignment: Assignment) -> dict[str, Any]:
-    group_id = (
-        Membership.objects.filter(offering_id=assignment.offering_id, user=user)
-        .values_list("group_id", flat=True)
-        .first()
-    )
+    group = group_for_user(user=user, offering=assignment.offering_id, members=False)
+    group_id = group.pk if group else None
     return {"group_id": group_id, "user": None} if group_id else {"group_id": None, "user": user}
 
 

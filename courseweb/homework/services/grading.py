@@ -8,7 +8,6 @@ never produces two results: only the holder of the current lease can finish the 
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,23 +29,12 @@ from courseweb.homework.models import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEASE_S = 30
-DEFAULT_MAX_INFRA_RETRIES = 3
-DEFAULT_REQUEUE_QUEUED_AFTER_S = 300
 GRADE_JOB_TASK = "homework.grade_job"  # the Celery task that grades one job (courseweb/homework/tasks.py)
 ERR_INFRA_GAVE_UP = "Grading failed {n} times for reasons outside your notebook; the staff have been told."
 
 
-def setting(name: str, default: float) -> float:
-    """A homework setting: Django settings first, then the environment (workers in tests), then the default."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name, default)
-    return float(value)
-
-
 def lease_seconds() -> float:
-    return setting("HOMEWORK_LEASE_SECONDS", DEFAULT_LEASE_S)
+    return float(settings.HOMEWORK_LEASE_SECONDS)
 
 
 def _event(phase: str, **extra: Any) -> dict[str, Any]:
@@ -213,7 +201,7 @@ def job_complete(*, job_id: int, token: str, outcome: dict[str, Any]) -> bool:
 
 def job_infra_failure(*, job_id: int, token: str, error: str) -> str:
     """The engine itself failed (not the notebook): requeue with a back-off, up to a bounded number of times."""
-    retries = int(setting("HOMEWORK_MAX_INFRA_RETRIES", DEFAULT_MAX_INFRA_RETRIES))
+    retries = int(settings.HOMEWORK_MAX_INFRA_RETRIES)
     with transaction.atomic():
         job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
         if job is None or job.state != JobState.RUNNING or job.lease_token != token:
@@ -244,9 +232,7 @@ def jobs_reap(*, now: datetime | None = None) -> list[int]:
     """
     now = now or timezone.now()
     requeued: list[int] = []
-    stale_after = timedelta(
-        seconds=setting("HOMEWORK_REQUEUE_QUEUED_AFTER_S", DEFAULT_REQUEUE_QUEUED_AFTER_S)
-    )
+    stale_after = timedelta(seconds=float(settings.HOMEWORK_REQUEUE_QUEUED_AFTER_S))
     expired = list(
         GradingJob.objects.filter(state=JobState.RUNNING, lease_expires_at__lt=now).values_list(
             "pk", flat=True

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.homework import storage
 from courseweb.homework.models import (
     Deliverable,
@@ -29,7 +29,6 @@ from courseweb.homework.models import (
 )
 from courseweb.notifications.events import extension_granted, manual_grade_saved
 
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 SIGNATURES = {
     b"%PDF-": "PDF",
     b"PK\x03\x04": "zip",
@@ -67,11 +66,8 @@ ERR_EXTENSION_OWNER = "An extension is for one group or one student."
 
 
 def _group_id(*, user: Any, offering_id: int) -> int | None:
-    return (
-        Membership.objects.filter(offering_id=offering_id, user=user)
-        .values_list("group_id", flat=True)
-        .first()
-    )
+    group = group_for_user(user=user, offering=offering_id, members=False)
+    return group.pk if group else None
 
 
 def deliverable_file_create(*, user: Any, item: Any, label: str, filename: str, data: bytes) -> Deliverable:
@@ -79,7 +75,7 @@ def deliverable_file_create(*, user: Any, item: Any, label: str, filename: str, 
     if not label or len(label) > 120:
         raise ValueError(ERR_LABEL)
     name = PurePath(filename or "file").name[:255]
-    limit = int(getattr(settings, "HOMEWORK_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+    limit = settings.HOMEWORK_MAX_FILE_BYTES
     if not data:
         raise ValueError(ERR_FILE_EMPTY)
     if len(data) > limit:

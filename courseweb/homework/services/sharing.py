@@ -16,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.homework.deadlines import last_cutoff
 from courseweb.homework.models import Assignment, SharedSolution
 
@@ -52,11 +52,8 @@ def sharing_open(*, assignment: Assignment, at: datetime) -> tuple[bool, datetim
 
 def solution_owner(*, user: Any, assignment: Assignment) -> dict[str, Any]:
     """The owner a student publishes for: their group in the offering, else the student alone."""
-    group_id = (
-        Membership.objects.filter(offering_id=assignment.offering_id, user_id=user.pk)
-        .values_list("group_id", flat=True)
-        .first()
-    )
+    group = group_for_user(user=user.pk, offering=assignment.offering_id, members=False)
+    group_id = group.pk if group else None
     return {"group_id": group_id, "user_id": None} if group_id else {"group_id": None, "user_id": user.pk}
 
 

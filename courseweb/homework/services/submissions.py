@@ -20,15 +20,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.homework import storage
 from courseweb.homework.deadlines import deadline_for_user
 from courseweb.homework.engine import SubmissionError, engine_check_size, engine_check_upload
 from courseweb.homework.models import Assignment, GradingJob, Submission, SubmissionMember
 from courseweb.homework.services.grading import job_create
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-DEFAULT_DUPLICATE_WINDOW_S = 120
 ERR_CLOSED = "Submissions for {title} closed at {cutoff} (Hong Kong time); nothing was stored."
 
 
@@ -48,7 +46,7 @@ class SubmissionOutcome:
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "HOMEWORK_MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.HOMEWORK_MAX_UPLOAD_BYTES)
 
 
 @contextmanager
@@ -86,15 +84,10 @@ def notebook_check(*, assignment: Assignment, filename: str, data: bytes) -> str
 
 
 def _group_of(*, user: Any, assignment: Assignment) -> tuple[int | None, list[int]]:
-    membership = (
-        Membership.objects.filter(offering_id=assignment.offering_id, user=user)
-        .select_related("group")
-        .first()
-    )
-    if membership is None:
+    group = group_for_user(user=user, offering=assignment.offering_id)
+    if group is None:
         return None, [user.pk]
-    members = list(Membership.objects.filter(group_id=membership.group_id).values_list("user_id", flat=True))
-    return membership.group_id, members
+    return group.pk, [m.user_id for m in group.memberships.all()]
 
 
 def submission_create(
@@ -109,9 +102,7 @@ def submission_create(
     """Validate and store one upload; raises SubmissionRejected (nothing stored) or returns the submission."""
     stem = notebook_check(assignment=assignment, filename=filename, data=data)
     group_id, member_ids = _group_of(user=user, assignment=assignment)
-    window = timedelta(
-        seconds=int(getattr(settings, "HOMEWORK_DUPLICATE_WINDOW_S", DEFAULT_DUPLICATE_WINDOW_S))
-    )
+    window = timedelta(seconds=settings.HOMEWORK_DUPLICATE_WINDOW_S)
     blob = storage.blob_store(data=data, kind="submissions", suffix=".ipynb")
     try:
         with transaction.atomic():
