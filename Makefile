@@ -5,7 +5,8 @@ STAMP := .venv/.bootstrap-stamp
 
 .PHONY: run test test-slow setup assets lint bench clean
 
-$(STAMP): pyproject.toml requirements.lock package.json package-lock.json bin/bootstrap
+LABEXT := course_hub/labextension/package.json course_hub/labextension/package-lock.json $(wildcard course_hub/labextension/src/*.js)
+$(STAMP): pyproject.toml requirements.lock package.json package-lock.json bin/bootstrap bin/build-labextension $(LABEXT)
 	bin/bootstrap
 	@touch $(STAMP)
 
