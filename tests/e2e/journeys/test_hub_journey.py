@@ -2,7 +2,9 @@
 
 Amy logs in on the site, opens the tiny homework, clicks "Open in JupyterHub" and follows the progress page into
 JupyterLab without logging in again (the hub logs her in through the site's OpenID Connect provider). The
-notebook is open, in `tiny/` of her home. She types the reference answer into a solution cell and saves it.
+notebook is open, in `tiny/` of her home. She types the reference answer into a solution cell, presses the
+notebook's Submit button, follows the link to the feedback on the site and sees the submission graded with the
+points of that answer.
 
 The site's pages pass the journeys' checks (axe at 1,280 px, no CSP violation, no overflow at 390 px). JupyterLab's
 own pages are left out of them: they are JupyterLab's interface, not the site's templates, and JupyterLab is a
@@ -12,7 +14,6 @@ desktop application (its layout is not meant for a 390 px phone).
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -85,12 +86,21 @@ def test_student_opens_the_homework_in_jupyterhub_edits_and_submits(journey):
     page.keyboard.press("Escape")  # command mode: the edit is in the notebook model
     assert editor.inner_text().strip() == MEANS_ANSWER
 
-    # Saved (JupyterLab's Ctrl+S), the answer is in the notebook in her home.
-    page.keyboard.press("ControlOrMeta+s")
-    deadline = time.monotonic() + 60
-    while MEANS_ANSWER not in placed.read_text() and time.monotonic() < deadline:
-        time.sleep(0.5)
+    # Submit, from the notebook's toolbar: it saves the notebook (the answer is in the file in her home) and hands
+    # it in; the status dialog links to the feedback on the site.
+    notebook.locator(".course-submit-button").click()
+    feedback = page.locator(".course-submit-dialog .course-feedback-link")
+    feedback.wait_for(timeout=GRADED)
     assert MEANS_ANSWER in placed.read_text()
+    href = feedback.get_attribute("href")
+    assert href and href.startswith(f"{j.stack.url}/homework/submissions/"), href
+
+    # The submission's page on the site: graded, with the points of her answer.
+    j.goto(href)
+    page.wait_for_selector("#grading-status[data-state=graded]", timeout=GRADED)
+    j.check()
+    status = page.locator("#grading-status").inner_text()
+    assert "Score: 2 / 5" in status and "2 points pending" in status, status
 
     # The progress page of the request, as it ended (the site's page; checked like every other).
     j.goto(progress)
