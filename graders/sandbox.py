@@ -155,6 +155,15 @@ def system_mounts_argv(*, passwd: Path, group: Path) -> list[str]:
     return argv
 
 
+def device_binds_argv(devices: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> list[str]:
+    """bwrap arguments binding (host, sandbox) device nodes into the sandbox's /dev (after `--dev /dev`): a leased
+    GPU's nodes from `gpu_runner.device_nodes`.  Shared by the grading sandbox and the hub's GPU servers."""
+    argv: list[str] = []
+    for host_path, dev_path in devices:
+        argv += ["--dev-bind", host_path, dev_path]
+    return argv
+
+
 def bwrap_argv(
     *,
     lease: SlotLease,
@@ -182,8 +191,7 @@ def bwrap_argv(
     )
     # /proc/1 is the zygote (root, not dumpable): hide it so the notebook sees only its own processes
     argv += ["--proc", "/proc", "--tmpfs", "/proc/1", "--dev", "/dev"]
-    for host_path, dev_path in devices:
-        argv += ["--dev-bind", host_path, dev_path]
+    argv += device_binds_argv(devices)
     size = str(scratch_mb * 1024 * 1024)
     argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     argv += ["--perms", "1777", "--size", size, "--tmpfs", SCRATCH]
