@@ -16,6 +16,12 @@ Identity: as root, each student runs as `HUB_BASE_UID + site user id` (a reserve
 sandbox's `GRADERS_BASE_UID` range); bwrap starts as root (to mount) and `setpriv` drops to that uid with no
 capabilities and no new privileges.  Unprivileged, bwrap runs in a user namespace as the invoking user.
 
+Limits: as root, each server runs in a cgroup of its own (`course-hub/<hub user>`: cgroup v2, or v1's memory,
+pids and cpu controllers where that is what the machine has) with its profile's memory, CPU and process limits
+(`profile_limits`, from `course_hub.data`, the same as the pods' limits on Kubernetes), joined before bwrap starts
+and removed at stop (`graders.sandbox.open_cgroup`, as the grading slots).  Unprivileged, or where no cgroup is
+writable, the server runs without one and the hub logs why.
+
 Profiles (`course_hub.profiles`): `user_options["profile"]` is "cpu" (default) or "gpu", whichever way the server
 is started (the site's button, the hub's spawn form, the hub's REST API).  Before a GPU start the site is asked
 whether the user's course allows it and GPU hours are left (refused with the reason otherwise); a GPU server then
@@ -41,7 +47,14 @@ from traitlets import Bool, Dict, Integer, Unicode, default
 
 from course_hub import profiles, relay
 from course_hub.settings import REPO, hub_settings, site_user_id
-from graders.sandbox import BWRAP, device_binds_argv, kill_uid, sandbox_python, system_mounts_argv
+from graders.sandbox import (
+    BWRAP,
+    device_binds_argv,
+    kill_uid,
+    open_cgroup,
+    sandbox_python,
+    system_mounts_argv,
+)
 
 JAIL_RUN = "/run/jupyter"
 JAIL_PACKAGE_ROOT = "/opt/course-hub"
@@ -256,8 +269,45 @@ class JailedSpawner(LocalProcessSpawner):
         script.chmod(0o755)
         script.parent.chmod(0o755)
 
-    def make_preexec_fn(self, name):  # bwrap starts as the hub's user; setpriv drops inside the jail
-        return None
+    def make_preexec_fn(self, name):
+        """bwrap starts as the hub's user (setpriv drops inside the jail), in the server's cgroup when it has one:
+        the child joins it before bwrap starts, so every process of the server is in it."""
+        cgroup = self._cgroup_open()
+        return None if cgroup is None else (lambda: cgroup.add(os.getpid()))
+
+    # ----- the server's cgroup (graders.sandbox.open_cgroup, as the grading slots) -----
+
+    @property
+    def cgroup_name(self) -> str:
+        return f"course-hub/{self.user.name}"
+
+    def _cgroup_open(self):
+        """The server's cgroup with its profile's limits (`profile_limits`), or None with the reason logged."""
+        self._cgroup = None
+        slug = self.profile
+        limits = self.profile_limits.get(slug) or self.profile_limits.get("cpu")
+        if not self.as_root:
+            self.log.info("No cgroup for %s's server: the hub does not run as root", self.user.name)
+            return None
+        if not limits:
+            self.log.warning("No cgroup for %s's server: no limits for profile %r", self.user.name, slug)
+            return None
+        self._cgroup, why = open_cgroup(
+            name=self.cgroup_name,
+            memory_bytes=int(limits["memory_mb"]) * 1024 * 1024,
+            max_pids=int(limits["pids"]),
+            cpus=float(limits["cpu"]),
+        )
+        if self._cgroup is None:
+            self.log.warning("No cgroup for %s's server: %s", self.user.name, why)
+        elif why:
+            self.log.warning("%s's server's cgroup is %s", self.user.name, why)
+        return self._cgroup
+
+    def _cgroup_remove(self) -> None:
+        cgroup, self._cgroup = getattr(self, "_cgroup", None), None
+        if cgroup is not None:
+            cgroup.remove()
 
     def user_env(self, env: dict) -> dict:
         env["USER"] = self.user.name
@@ -321,6 +371,7 @@ class JailedSpawner(LocalProcessSpawner):
         if self.as_root:
             with contextlib.suppress(ValueError):
                 kill_uid(self.uid)
+        self._cgroup_remove()
 
     def _close_relays(self) -> None:
         for server in getattr(self, "_relays", []):
