@@ -94,17 +94,23 @@ def staff_roles(s: HubSettings) -> list[dict]:
 
 
 def profiles(s: HubSettings) -> tuple[Profile, ...]:
+    """The profiles of `course_hub.profiles` (their names, the default) with this deployment's limits; only the
+    GPU profile has a GPU."""
+    from course_hub.profiles import DEFAULT_PROFILE, PROFILES
+
     limits = f"{s.cpu_limit:g} CPUs, {s.mem_limit_mb} MB memory"
-    common = {"cpu_limit": s.cpu_limit, "mem_limit_mb": s.mem_limit_mb, "pids_max": s.pids_max}
-    return (
-        Profile(slug="cpu", display_name="CPU server", description=limits, default=True, **common),
+    return tuple(
         Profile(
-            slug="gpu",
-            display_name="GPU server",
-            description=f"{limits} and one GPU",
-            gpus=1,
-            **common,
-        ),
+            slug=slug,
+            display_name=name,
+            description=f"{limits} and one GPU" if slug == "gpu" else limits,
+            cpu_limit=s.cpu_limit,
+            mem_limit_mb=s.mem_limit_mb,
+            pids_max=s.pids_max,
+            gpus=1 if slug == "gpu" else 0,
+            default=slug == DEFAULT_PROFILE,
+        )
+        for slug, name in PROFILES.items()
     )
 
 
