@@ -25,10 +25,11 @@ test: setup
 test-slow: setup
 	$(PY) -m pytest -m slow tests/assignments $(PYTEST_ARGS)
 
-# ruff, then import-linter's contracts (pyproject's [tool.importlinter]).
+# ruff, import-linter's contracts (pyproject's [tool.importlinter]) and mypy (pyproject's [tool.mypy]).
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
 	.venv/bin/lint-imports --no-cache --no-logo
+	.venv/bin/mypy
 
 bench: setup
 	$(PY) bench/grading_throughput.py

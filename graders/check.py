@@ -120,7 +120,7 @@ def parse_upload(
     import nbformat
 
     try:
-        nbformat.validate(nbformat.from_dict(raw))
+        nbformat.validate(nbformat.from_dict(raw))  # type: ignore[no-untyped-call]
     except nbformat.ValidationError as exc:
         raise SubmissionError(ERR_NOT_NOTEBOOK.format(detail=str(exc.message)[:200])) from exc
     return raw

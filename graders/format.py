@@ -183,7 +183,7 @@ def replace_solution_regions(cell: Cell, *, where: int) -> tuple[str, bool]:
 def remove_hidden_regions(source: str, *, where: int) -> tuple[str, bool]:
     """The source without hidden-test regions (marker lines included); and whether one was found."""
     lines, spans = _scan_regions(source, begin=BEGIN_HIDDEN, end=END_HIDDEN, where=where)
-    hidden = set()
+    hidden: set[int] = set()
     for start, stop in spans:
         hidden.update(range(start, stop + 1))
     kept = [line for n, line in enumerate(lines) if n not in hidden and END_HIDDEN not in line]
@@ -241,7 +241,7 @@ def validate_source_notebook(nb: Notebook) -> None:
         if is_grade(cell) or is_task(cell):
             raw = (nbgrader_meta(cell) or {}).get("points")
             try:
-                value = float(raw)
+                value = float(raw) if raw is not None else -1.0
             except (TypeError, ValueError):
                 value = -1.0
             if not value >= 0 or value != value or value == float("inf"):

@@ -355,6 +355,6 @@ def plan_submission(*, source: SourceAssignment, submission: Path) -> Submission
                 and not any(part.startswith(".") for part in rel.parts)
             ):
                 extra[rel.as_posix()] = path
-    for rel in source.files:
-        extra[rel] = source.path / rel  # the instructor's files always win, as in nbgrader
+    for name in source.files:
+        extra[name] = source.path / name  # the instructor's files always win, as in nbgrader
     return SubmissionPlan(notebooks=plans, extra_files=extra, error="; ".join(errors) or None)

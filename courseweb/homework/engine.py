@@ -14,7 +14,6 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 import graders
 from graders.check import CheckedSubmission, check_size, check_submission, manifest_read
@@ -64,7 +63,7 @@ def engine_prewarm() -> None:
     threading.Thread(target=warm, name="grading-prewarm", daemon=True).start()
 
 
-def engine_release(*, source: Path, out: Path) -> Any:
+def engine_release(*, source: Path, out: Path) -> graders.ReleaseManifest:
     """Build the student version of `source` into `out`; returns the engine's release manifest."""
     return graders.release(Path(source), Path(out))
 
@@ -84,7 +83,7 @@ def engine_check_size(*, size: int, max_bytes: int) -> None:
     check_size(size, max_bytes=max_bytes)
 
 
-def engine_limits(table: Mapping[str, Any]) -> Any:
+def engine_limits(table: Mapping[str, object]) -> graders.Limits:
     """The engine's Limits from a `[limits]`-style table; ValueError for unknown keys or bad values."""
     return limits_from_mapping(dict(table))
 
@@ -94,24 +93,29 @@ def engine_autograde(
     source: Path,
     submission: Path,
     seed: int | None,
-    on_progress: Callable[[Any], None] | None,
-    limits: Mapping[str, Any] | None = None,
+    on_progress: Callable[[graders.ProgressEvent], None] | None,
+    limits: Mapping[str, object] | None = None,
     env: Mapping[str, str] | None = None,
     devices: tuple[tuple[str, str], ...] = (),
-) -> Any:
+) -> graders.AutogradeResult:
     """Grade the notebooks in `submission` against `source` in the engine's sandbox; returns AutogradeResult.
 
     `limits` (a limit profile's table) replaces the source's own `[limits]`; `env` is added to the notebook's
     environment.  With `devices` (a leased GPU's device nodes) the run gets a fresh slot of its own whose /dev
     has them, closed afterwards, so the worker's warm CPU slot never sees a GPU it does not hold.
     """
-    kwargs: dict[str, Any] = {"seed": seed, "on_progress": on_progress, "env": dict(env or {})}
-    if limits is not None:
-        kwargs["limits"] = engine_limits(limits)
-    if not devices:
-        return graders.autograde(Path(source), Path(submission), pool=engine_pool(), **kwargs)
-    pool = graders.Pool(size=1, devices=devices)
+    profile_limits = engine_limits(limits) if limits is not None else None
+    pool = graders.Pool(size=1, devices=devices) if devices else engine_pool()
     try:
-        return graders.autograde(Path(source), Path(submission), pool=pool, **kwargs)
+        return graders.autograde(
+            Path(source),
+            Path(submission),
+            limits=profile_limits,
+            seed=seed,
+            env=dict(env or {}),
+            on_progress=on_progress,
+            pool=pool,
+        )
     finally:
-        pool.close()
+        if devices:
+            pool.close()

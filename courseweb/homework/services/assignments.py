@@ -26,7 +26,7 @@ from courseweb.homework.models import Assignment, GpuFallback, LatePolicy
 from courseweb.homework.storage import homework_root
 from courseweb.lectures.models import Session
 from graders import format as fmt
-from graders.release import CellManifest
+from graders.release import CellManifest, ReleaseManifest
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ def _kind(cell: CellManifest) -> str | None:
     return fmt.graded_kind(grade=cell.grade, solution=cell.solution, task=cell.task)
 
 
-def _notebook_summary(manifest: Any) -> dict[str, Any]:
+def _notebook_summary(manifest: ReleaseManifest) -> dict[str, Any]:
     """Per notebook stem: every grade id, the auto-graded tests, the manually graded cells and points."""
     out: dict[str, Any] = {}
     for stem, cells in manifest.notebooks.items():

@@ -5,7 +5,8 @@ row (who, when, from, to), which is the log staff read.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,9 @@ from django.utils import timezone
 from courseweb.groups.selectors import group_for_user
 from courseweb.homework.deadlines import deadline_for_user
 from courseweb.homework.models import Assignment, CountedChoice, Submission, SubmissionMember
+
+if TYPE_CHECKING:
+    from courseweb.accounts.models import User
 
 ERR_NOT_YOURS = "You can only choose among your own group's submissions."
 ERR_CLOSED = (
@@ -26,14 +30,14 @@ class ChoiceRejected(ValueError):
         self.status = status
 
 
-def _owner(*, user: Any, assignment: Assignment) -> dict[str, Any]:
+def _owner(*, user: User, assignment: Assignment) -> dict[str, Any]:
     group = group_for_user(user=user, offering=assignment.offering_id, members=False)
     group_id = group.pk if group else None
     return {"group_id": group_id, "user": None} if group_id else {"group_id": None, "user": user}
 
 
 def counted_choose(
-    *, user: Any, assignment: Assignment, submission: Submission | None, now: Any = None
+    *, user: User, assignment: Assignment, submission: Submission | None, now: datetime | None = None
 ) -> CountedChoice:
     """Make `submission` (None: the default) the one that counts for the user's group; raises ChoiceRejected."""
     from courseweb.gradebook.grades import grade_inputs_load, item_grade

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from celery import current_app
 from django.conf import settings
@@ -60,7 +61,7 @@ class Route:
 
     queue: str  # "grading" (CPU workers) or "gpu" (workers on GPU nodes)
     profile: str  # "cpu" or "gpu"
-    limits: dict[str, Any]
+    limits: dict[str, object]
 
 
 def grading_route(*, assignment: Assignment) -> Route:
@@ -77,7 +78,7 @@ def grading_route(*, assignment: Assignment) -> Route:
     gpu = Route(
         queue="gpu", profile="gpu", limits={**(assignment.limits or {}), **(assignment.gpu_limits or {})}
     )
-    if int(getattr(settings, "GPU_NODES", 0) or 0) > 0:
+    if settings.GPU_NODES > 0:
         return gpu
     return gpu if assignment.gpu_fallback == GpuFallback.WAIT else cpu
 
@@ -110,9 +111,8 @@ class Claim:
     storage_path: str
     stem: str
     source_dir: str
-    limits: dict[str, Any]
+    route: Route  # the queue and limit profile `grading_route` chose when the job was created
     seed: int
-    profile: str = "cpu"
     gpu_memory_mb: int = 0
 
 
@@ -148,9 +148,8 @@ def job_claim(*, job_id: int, worker: str) -> Claim | None:
             storage_path=sub.storage_path,
             stem=sub.stem,
             source_dir=sub.assignment.source_dir,
-            limits=dict(job.limits or {}),
+            route=Route(queue=job.queue, profile=job.limit_profile, limits=dict(job.limits or {})),
             seed=int(sub.content_hash[:8], 16),
-            profile=job.limit_profile,
             gpu_memory_mb=int(sub.assignment.gpu_memory_mb or 0),
         )
 
@@ -165,21 +164,38 @@ def job_heartbeat(*, job_id: int, token: str) -> bool:
     )
 
 
-def job_progress(*, job_id: int, token: str, progress: dict[str, Any], event: dict[str, Any] | None) -> None:
+def job_progress(
+    *, job_id: int, token: str, progress: Mapping[str, object], event: Mapping[str, object] | None
+) -> None:
     """Store the engine's latest progress report (and a phase event with its timestamp)."""
     with transaction.atomic():
         job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id, lease_token=token).first()
         if job is None or job.state != JobState.RUNNING:
             return
-        job.progress = progress
+        job.progress = dict(progress)
         fields = ["progress"]
         if event is not None:
-            job.events = [*job.events, _event(**event)]
+            job.events = [*job.events, {**event, "at": timezone.now().isoformat()}]
             fields.append("events")
         job.save(update_fields=fields)
 
 
-def job_complete(*, job_id: int, token: str, outcome: dict[str, Any]) -> bool:
+class JobOutcome(TypedDict, total=False):
+    """What a finished grading run stores on its job (`runner.outcome_from_result` makes it from the engine's
+    result; tests give the fields they need)."""
+
+    score: float
+    max_score: float
+    needs_manual: bool
+    cells: dict[str, dict[str, dict[str, object]]]  # stem -> grade id -> score, max_score, status, message
+    flags: list[str]
+    engine: dict[str, object]  # timings, resources, sandbox (the runner adds the profile and the GPU)
+    error: str
+    source_hash: str
+    feedback_dir: str
+
+
+def job_complete(*, job_id: int, token: str, outcome: JobOutcome) -> bool:
     """Record the engine's result if we still hold the lease; exactly one result per job."""
     with transaction.atomic():
         job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id).first()

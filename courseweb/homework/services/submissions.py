@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -26,6 +26,9 @@ from courseweb.homework.deadlines import deadline_for_user
 from courseweb.homework.engine import SubmissionError, engine_check_size, engine_check_upload
 from courseweb.homework.models import Assignment, GradingJob, Submission, SubmissionMember
 from courseweb.homework.services.grading import job_create
+
+if TYPE_CHECKING:
+    from courseweb.accounts.models import User
 
 ERR_CLOSED = "Submissions for {title} closed at {cutoff} (Hong Kong time); nothing was stored."
 
@@ -83,7 +86,7 @@ def notebook_check(*, assignment: Assignment, filename: str, data: bytes) -> str
     return checked.stem
 
 
-def _group_of(*, user: Any, assignment: Assignment) -> tuple[int | None, list[int]]:
+def _group_of(*, user: User, assignment: Assignment) -> tuple[int | None, list[int]]:
     group = group_for_user(user=user, offering=assignment.offering_id)
     if group is None:
         return None, [user.pk]
@@ -92,7 +95,7 @@ def _group_of(*, user: Any, assignment: Assignment) -> tuple[int | None, list[in
 
 def submission_create(
     *,
-    user: Any,
+    user: User,
     assignment: Assignment,
     filename: str,
     data: bytes,
@@ -119,7 +122,9 @@ def submission_create(
                 raise SubmissionRejected(
                     ERR_CLOSED.format(title=locked.item.title, cutoff=cutoff), status=403
                 )
-            owner = {"group_id": group_id} if group_id else {"group__isnull": True, "submitted_by": user}
+            owner: dict[str, object] = (
+                {"group_id": group_id} if group_id else {"group__isnull": True, "submitted_by": user}
+            )
             earlier = (
                 Submission.objects.filter(
                     assignment=locked, content_hash=blob.sha256, submitted_at__gte=at - window, **owner
