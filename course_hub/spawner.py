@@ -45,7 +45,7 @@ from jupyterhub.utils import maybe_future, random_port
 from tornado import web
 from traitlets import Bool, Dict, Integer, Unicode, default
 
-from course_hub import profiles, relay
+from course_hub import labconfig, profiles, relay
 from course_hub.settings import REPO, hub_settings, site_user_id
 from graders.sandbox import (
     BWRAP,
@@ -215,6 +215,7 @@ class JailedSpawner(LocalProcessSpawner):
         (self.run_host / "jupyter" / "jupyter_server_config.json").write_text(
             json.dumps(SERVER_CONFIG, indent=1)
         )
+        labconfig.write_page_config(self.run_host / "jupyter")  # nbgrader's lab plugins off
         for path in (self.home_host, self.run_host):
             os.chmod(path, 0o700)
             if self.as_root:
