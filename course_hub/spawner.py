@@ -426,8 +426,12 @@ class JailedSpawner(LocalProcessSpawner):
             self.popen_kwargs = {**self.popen_kwargs, "pass_fds": (self._gpu.lease.fd,)}
 
     def _profile_argv(self) -> list[str]:
+        """A GPU server's lease descriptor, kept by bwrap itself (`--sync-fd`: never inherited by the server's
+        processes, which could otherwise unlock it), and the leased GPU's device nodes."""
         gpu = getattr(self, "_gpu", None)
-        return device_binds_argv(gpu.devices) if gpu else []
+        if not gpu:
+            return []
+        return ["--sync-fd", str(gpu.lease.fd), *device_binds_argv(gpu.devices)]
 
     def _profile_env(self) -> dict[str, str]:
         env = {"JUPYTER_PATH": f"{JAIL_RUN}/share"}  # the course kernel specs, before the environment's

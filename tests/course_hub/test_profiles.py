@@ -32,10 +32,16 @@ from tests.workers import wait_for
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
 
 PROBE = """
-import json, os
+import glob, json, os
+def link(path):
+    try:
+        return os.readlink(path)
+    except OSError:  # the listing's own descriptor, closed by now
+        return ""
 print(json.dumps({
     "cuda": os.environ.get("CUDA_VISIBLE_DEVICES"),
     "dev": sorted(n for n in os.listdir("/dev") if n.startswith("nvidia")),
+    "lease_fds": [p for p in glob.glob("/proc/[0-9]*/fd/*") if "slot" in link(p)],  # every process of the jail
 }))
 """
 
@@ -148,7 +154,10 @@ def test_a_gpu_server_gets_the_leased_gpu_for_its_life_and_its_hours_are_counted
 
     seen = json.loads(hub_site.run_code(name, PROBE, kernel_name="python3-gpu").strip().splitlines()[-1])
     # the least used of the two GPUs (index 1): its own node and the shared ones, not the other GPU's
-    assert seen == {"cuda": gpus[1].uuid, "dev": ["nvidia-uvm", "nvidia1", "nvidiactl"]}, seen
+    # ... and not the lease's descriptor (bwrap keeps it), which the student's code could unlock
+    assert seen == {"cuda": gpus[1].uuid, "dev": ["nvidia-uvm", "nvidia1", "nvidiactl"], "lease_fds": []}, (
+        seen
+    )
     seen = json.loads(hub_site.run_code(name, PROBE).strip().splitlines()[-1])
     assert seen["cuda"] == ""  # the CPU kernel of a GPU server hides the GPU
     assert _kernels(hub_site, name) == {
@@ -192,7 +201,7 @@ def test_a_gpu_server_gets_the_leased_gpu_for_its_life_and_its_hours_are_counted
     # the same student's CPU server: no GPU, no GPU kernel
     _start(hub_site, name, {"profile": "cpu"})
     seen = json.loads(hub_site.run_code(name, PROBE).strip().splitlines()[-1])
-    assert seen == {"cuda": None, "dev": []}, seen
+    assert seen == {"cuda": None, "dev": [], "lease_fds": []}, seen
     assert _kernels(hub_site, name) == {"python3": "Python 3 (course)"}
     assert HubUsage.objects.get(user=student, stopped_at__isnull=True).profile == "cpu"
     hub_site.stop_server(name)
