@@ -5,7 +5,8 @@ STAMP := .venv/.bootstrap-stamp
 
 .PHONY: run test test-slow setup assets lint bench clean
 
-$(STAMP): pyproject.toml requirements.lock package.json package-lock.json bin/bootstrap
+LABEXT := course_hub/labextension/package.json course_hub/labextension/package-lock.json $(wildcard course_hub/labextension/src/*.js)
+$(STAMP): pyproject.toml requirements.lock package.json package-lock.json bin/bootstrap bin/build-labextension $(LABEXT)
 	bin/bootstrap
 	@touch $(STAMP)
 
@@ -24,8 +25,11 @@ test: setup
 test-slow: setup
 	$(PY) -m pytest -m slow tests/assignments $(PYTEST_ARGS)
 
+# ruff, import-linter's contracts (pyproject's [tool.importlinter]) and mypy (pyproject's [tool.mypy]).
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/lint-imports --no-cache --no-logo
+	.venv/bin/mypy
 
 bench: setup
 	$(PY) bench/grading_throughput.py

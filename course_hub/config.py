@@ -4,7 +4,8 @@ Login: GenericOAuthenticator against the site's OpenID Connect provider (`/o/`),
 PKCE, `auto_login` (a student logged in on the site is not asked again), the username `u<site user id>` from the
 `sub` claim, the hub groups from the userinfo's `groups` claim and only the configured offerings' members
 allowed.  The proxy is configurable-http-proxy from `node_modules/.bin`.  Services: `courseweb` (the site, with
-the token `HUB_SERVICE_TOKEN`) and the idle culler (`HUB_IDLE_TIMEOUT_S`).
+the token `HUB_SERVICE_TOKEN`) and the idle culler (`HUB_IDLE_TIMEOUT_S`).  The endpoints, claims, groups, roles,
+culler and profiles come from `course_hub.data.hub_data`, which also makes the Kubernetes values (`course_hub.z2jh`).
 """
 
 from __future__ import annotations
@@ -13,38 +14,10 @@ import json
 import sys
 from typing import Any
 
+from course_hub.data import CULLER_SCOPES, hub_data
 from course_hub.settings import REPO, SITE_SERVICE, HubSettings, hub_settings, hub_username
 
 PROXY_BIN = REPO / "node_modules" / ".bin" / "configurable-http-proxy"
-
-# What the site may do through the hub's REST API: create users, start and stop their servers, and put the
-# homework into a server (its contents API, reached through the proxy).
-SITE_SCOPES = ["admin:users", "admin:servers", "access:servers", "list:users", "read:users", "admin:groups"]
-CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
-
-
-def staff_roles(s: HubSettings) -> list[dict]:
-    """One role per offering for its TAs and instructors: the admin page, and their offering's students (and only
-    them) listed, readable, and their servers reachable, started and stopped; never whole-hub admin."""
-    roles = []
-    for slug in s.offerings:
-        students = f"group=course:{slug}:student"
-        roles.append(
-            {
-                "name": f"course-staff-{slug}",
-                "description": f"TAs and instructors of {slug}: their students' servers",
-                "scopes": [
-                    "admin-ui",
-                    f"list:users!{students}",
-                    f"read:users!{students}",
-                    f"read:users:activity!{students}",
-                    f"access:servers!{students}",
-                    f"admin:servers!{students}",
-                ],
-                "groups": [f"course:{slug}:ta", f"course:{slug}:instructor"],
-            }
-        )
-    return roles
 
 
 async def mint_submit_token(spawner: Any) -> None:
@@ -88,22 +61,24 @@ def apply(c: Any, settings: HubSettings | None = None) -> HubSettings:
     c.ConfigurableHTTPProxy.api_url = s.proxy_api_url
     c.ConfigurableHTTPProxy.pid_file = str(s.state_dir / "proxy.pid")
 
+    d = hub_data(s)
     c.JupyterHub.authenticator_class = "generic-oauth"
     a = c.GenericOAuthenticator
-    a.client_id = s.client_id
+    a.client_id = d.oauth.client_id
     a.client_secret = s.client_secret
-    a.oauth_callback_url = f"{s.hub_url}/hub/oauth_callback"
-    a.authorize_url = f"{s.site_url}/o/authorize/"
-    a.token_url = f"{s.site_internal_url}/o/token/"
-    a.userdata_url = f"{s.site_internal_url}/o/userinfo/"
-    a.scope = ["openid", "profile", "email"]
-    a.enable_pkce = True
+    a.oauth_callback_url = d.oauth.callback_url
+    a.authorize_url = d.oauth.authorize_url
+    a.token_url = d.oauth.token_url
+    a.userdata_url = d.oauth.userdata_url
+    a.scope = list(d.oauth.scope)
+    a.enable_pkce = d.oauth.enable_pkce
     a.username_claim = hub_username
-    a.manage_groups = True
-    a.auth_state_groups_key = "oauth_user.groups"
-    a.allowed_groups = s.allowed_groups
-    a.auto_login = True
-    a.login_service = "the course site"
+    a.manage_groups = d.oauth.manage_groups
+    a.auth_state_groups_key = d.oauth.auth_state_groups_key
+    a.allowed_groups = set(d.oauth.allowed_groups)
+    a.auto_login = d.oauth.auto_login
+    a.login_service = d.oauth.login_service
+    a.logout_redirect_url = d.oauth.logout_redirect_url  # the site's logout passes through /hub/logout
 
     c.JupyterHub.spawner_class = "course_hub.spawner.JailedSpawner"
     c.JailedSpawner.homes_dir = str(s.homes_dir)
@@ -113,23 +88,25 @@ def apply(c: Any, settings: HubSettings | None = None) -> HubSettings:
     c.JailedSpawner.hub_port = s.port_of(s.hub_bind_url)
     c.JailedSpawner.site_url = s.site_url
     c.JailedSpawner.site_internal_url = s.site_internal_url
+    c.JailedSpawner.profile_limits = {
+        p.slug: {"cpu": p.cpu_limit, "memory_mb": p.mem_limit_mb, "pids": p.pids_max, "gpus": p.gpus}
+        for p in d.profiles
+    }
     c.Spawner.pre_spawn_hook = mint_submit_token
-    c.Spawner.default_url = "/lab"
+    c.Spawner.default_url = d.default_url
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 90
     c.JailedSpawner.interrupt_timeout = 3  # then TERM, then KILL: bwrap's pid namespace ends every process
     c.JailedSpawner.term_timeout = 3
 
+    culler = [f"--timeout={d.culler.timeout_s}", f"--cull-every={d.culler.every_s}"]
     services: list[dict] = [
-        {
-            "name": "idle-culler",
-            "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={s.idle_timeout_s}"],
-        }
+        {"name": "idle-culler", "command": [sys.executable, "-m", "jupyterhub_idle_culler", *culler]}
     ]
-    roles: list[dict] = [{"name": "idle-culler", "scopes": CULLER_SCOPES, "services": ["idle-culler"]}]
+    roles: list[dict] = [{"name": "idle-culler", "scopes": list(CULLER_SCOPES), "services": ["idle-culler"]}]
     if s.service_token:
         services.append({"name": SITE_SERVICE, "api_token": s.service_token})
-        roles.append({"name": SITE_SERVICE, "scopes": SITE_SCOPES, "services": [SITE_SERVICE]})
     c.JupyterHub.services = services
-    c.JupyterHub.load_roles = roles + staff_roles(s)
+    site_roles = [r for r in d.roles if s.service_token or r["name"] != SITE_SERVICE]
+    c.JupyterHub.load_roles = roles + [dict(r) for r in site_roles]
     return s

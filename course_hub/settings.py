@@ -14,6 +14,13 @@
 | `HUB_STATE_DIR` | `<COURSEWEB_VAR_DIR or var>/hub` | the hub's database, cookie secret, homes, runtime |
 | `HUB_BASE_UID` | `200000` | student uids are `HUB_BASE_UID + site user id` (when the hub runs as root) |
 | `HUB_UID_COUNT` | `100000` | size of that reserved range |
+| `HUB_CPU_LIMIT`, `HUB_MEM_LIMIT_MB`, `HUB_PIDS_MAX` | `2`, `2048`, `1024` | each server's CPUs, memory and processes (its cgroup; Kubernetes: the pod's limits) |
+| `GPU_LEASE_DIR` | `<var>/gpu-leases` | the GPU lease files, shared with the grading worker of the `gpu` queue |
+| `GPU_DEV_DIR` | `/dev` | where the GPUs' device nodes are |
+| `GPU_SLOTS_PER_GPU`, `GPU_MEMORY_BUDGET_MB` | `1`, `0` | leases per GPU and their memory budget (0: the GPU's) |
+| `HUB_GPU_MEMORY_MB` | `0` | the GPU memory a GPU server claims in its lease |
+| `HUB_GPU_NVML` | `1` | find the GPUs through NVML (`0`: only through `nvidia-smi`) |
+| `HUB_NVIDIA_SMI` | on the PATH | the `nvidia-smi` program used when NVML does not answer |
 """
 
 from __future__ import annotations
@@ -44,6 +51,16 @@ class HubSettings:
     state_dir: Path
     base_uid: int
     uid_count: int
+    cpu_limit: float = 2.0
+    mem_limit_mb: int = 2048
+    pids_max: int = 1024
+    gpu_lease_dir: Path = Path("/nonexistent")
+    gpu_dev_dir: Path = Path("/dev")
+    gpu_slots: int = 1
+    gpu_budget_mb: int = 0
+    gpu_memory_mb: int = 0
+    gpu_use_nvml: bool = True
+    nvidia_smi: str = ""
 
     @property
     def hub_api_url(self) -> str:
@@ -84,6 +101,16 @@ def hub_settings(environ: Mapping[str, str] | None = None) -> HubSettings:
         state_dir=Path(env.get("HUB_STATE_DIR") or var_dir / "hub"),
         base_uid=int(env.get("HUB_BASE_UID", "200000")),
         uid_count=int(env.get("HUB_UID_COUNT", "100000")),
+        cpu_limit=float(env.get("HUB_CPU_LIMIT") or 2),
+        mem_limit_mb=int(env.get("HUB_MEM_LIMIT_MB") or 2048),
+        pids_max=int(env.get("HUB_PIDS_MAX") or 1024),
+        gpu_lease_dir=Path(env.get("GPU_LEASE_DIR") or var_dir / "gpu-leases"),
+        gpu_dev_dir=Path(env.get("GPU_DEV_DIR") or "/dev"),
+        gpu_slots=int(env.get("GPU_SLOTS_PER_GPU") or 1),
+        gpu_budget_mb=int(env.get("GPU_MEMORY_BUDGET_MB") or 0),
+        gpu_memory_mb=int(env.get("HUB_GPU_MEMORY_MB") or 0),
+        gpu_use_nvml=env.get("HUB_GPU_NVML", "1") != "0",
+        nvidia_smi=env.get("HUB_NVIDIA_SMI", ""),
     )
 
 

@@ -32,6 +32,8 @@ def _schedule(sender, **_kwargs) -> None:
     )
     # Buddy evaluations: open each group's at its own deadline and remind those who owe one (courseweb/peer).
     sender.add_periodic_task(600.0, sender.signature("peer.open_and_remind"), name="peer-open-and-remind")
+    # JupyterHub runs: close those whose server ended without a stop report, stop GPU servers past their quota.
+    sender.add_periodic_task(300.0, sender.signature("hub.usage_reconcile"), name="hub-usage-reconcile")
 
 
 def _beat(**_kwargs) -> None:

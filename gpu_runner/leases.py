@@ -100,6 +100,46 @@ def _take(gpu: Gpu, *, lock_dir: Path, slots: int, memory_mb: int, budget_mb: in
         os.close(guard)
 
 
+def _check(gpus: Sequence[Gpu], *, slots: int, memory_mb: int, budget_mb: int | None) -> None:
+    if not gpus:
+        raise NoGpuAvailable("this node has no GPU")
+    if slots < 1:
+        raise ValueError("slots must be at least 1")
+    if all(memory_mb > (g.memory_total_mb if budget_mb is None else budget_mb) for g in gpus):
+        raise NoGpuAvailable(f"no GPU has a {memory_mb} MB budget")
+
+
+def _try_once(
+    gpus: Sequence[Gpu], *, lock_dir: Path, slots: int, memory_mb: int, budget_mb: int | None
+) -> GpuLease | None:
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    for gpu in sorted(gpus, key=lambda g: (g.utilization_pct, g.memory_used_mb, g.index)):
+        budget = gpu.memory_total_mb if budget_mb is None else budget_mb
+        taken = _take(gpu, lock_dir=lock_dir, slots=slots, memory_mb=memory_mb, budget_mb=budget)
+        if taken is not None:
+            return GpuLease(gpu, slot=taken[0], memory_mb=memory_mb, fd=taken[1])
+    return None
+
+
+def take_lease(
+    *,
+    gpus: Sequence[Gpu],
+    lock_dir: Path,
+    slots: int = 1,
+    memory_mb: int = 0,
+    budget_mb: int | None = None,
+) -> GpuLease:
+    """A slot on the least used GPU where `memory_mb` fits, taken now or NoGpuAvailable (no waiting).
+
+    The caller owns `lease.fd`: the slot is held until every copy of it is closed (the hub's GPU servers pass it
+    to the server's process, so the lease ends with the server)."""
+    _check(gpus, slots=slots, memory_mb=memory_mb, budget_mb=budget_mb)
+    lease = _try_once(gpus, lock_dir=lock_dir, slots=slots, memory_mb=memory_mb, budget_mb=budget_mb)
+    if lease is None:
+        raise NoGpuAvailable(f"all {len(gpus)} GPUs are busy")
+    return lease
+
+
 @contextlib.contextmanager
 def gpu_lease(
     *,
@@ -116,30 +156,16 @@ def gpu_lease(
     `slots` is the number of jobs one GPU takes at once; `budget_mb` the memory they may claim together (the
     GPU's total memory when None).  NoGpuAvailable after `wait_s`, or at once when no GPU could ever fit.
     """
-    if not gpus:
-        raise NoGpuAvailable("this node has no GPU")
-    if slots < 1:
-        raise ValueError("slots must be at least 1")
-
-    def budget(gpu: Gpu) -> int:
-        return gpu.memory_total_mb if budget_mb is None else budget_mb
-
-    if all(memory_mb > budget(g) for g in gpus):
-        raise NoGpuAvailable(f"no GPU has a {memory_mb} MB budget")
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    ordered = sorted(gpus, key=lambda g: (g.utilization_pct, g.memory_used_mb, g.index))
+    _check(gpus, slots=slots, memory_mb=memory_mb, budget_mb=budget_mb)
     deadline = time.monotonic() + wait_s
     while True:
-        for gpu in ordered:
-            taken = _take(gpu, lock_dir=lock_dir, slots=slots, memory_mb=memory_mb, budget_mb=budget(gpu))
-            if taken is None:
-                continue
-            slot, fd = taken
+        lease = _try_once(gpus, lock_dir=lock_dir, slots=slots, memory_mb=memory_mb, budget_mb=budget_mb)
+        if lease is not None:
             try:
-                yield GpuLease(gpu, slot=slot, memory_mb=memory_mb, fd=fd)
+                yield lease
                 return
             finally:
-                _release(fd)
+                _release(lease.fd)
         if time.monotonic() >= deadline:
             raise NoGpuAvailable(f"all {len(gpus)} GPUs stayed busy for {wait_s:.0f} s")
         time.sleep(poll_s)

@@ -89,6 +89,24 @@ def is_locked(cell: Cell) -> bool:
     return bool(nbg.get("locked", False))
 
 
+TEST_CELL = "test"  # an autograded test: a grade cell that is neither a solution nor a task
+MANUAL_CELL = "manual"  # graded by hand: a manually graded answer (grade and solution) or a task
+
+
+def graded_kind(*, grade: bool, solution: bool, task: bool) -> str | None:
+    """How an nbgrader cell is graded, from its flags: TEST_CELL, MANUAL_CELL, or None (no points of its own)."""
+    if task or (grade and solution):
+        return MANUAL_CELL
+    if grade:
+        return TEST_CELL
+    return None
+
+
+def cell_graded_kind(cell: Cell) -> str | None:
+    """`graded_kind` of a notebook cell."""
+    return graded_kind(grade=is_grade(cell), solution=is_solution(cell), task=is_task(cell))
+
+
 def grade_id(cell: Cell) -> str | None:
     nbg = nbgrader_meta(cell)
     if not nbg:
@@ -165,7 +183,7 @@ def replace_solution_regions(cell: Cell, *, where: int) -> tuple[str, bool]:
 def remove_hidden_regions(source: str, *, where: int) -> tuple[str, bool]:
     """The source without hidden-test regions (marker lines included); and whether one was found."""
     lines, spans = _scan_regions(source, begin=BEGIN_HIDDEN, end=END_HIDDEN, where=where)
-    hidden = set()
+    hidden: set[int] = set()
     for start, stop in spans:
         hidden.update(range(start, stop + 1))
     kept = [line for n, line in enumerate(lines) if n not in hidden and END_HIDDEN not in line]
@@ -176,12 +194,17 @@ def has_marker(source: str, marker: str) -> bool:
     return any(marker in line for line in source.split("\n"))
 
 
+def load_json(raw: bytes) -> Any:
+    """A notebook file's JSON: UTF-8, with or without a byte-order mark (as Jupyter reads it)."""
+    return json.loads(raw.decode("utf-8-sig"))
+
+
 def parse_notebook(raw: bytes, *, name: str) -> Notebook:
     """Parse and minimally validate an nbformat 4 notebook given as bytes."""
     if len(raw) > MAX_NOTEBOOK_BYTES:
         raise FormatError(ERR_TOO_BIG.format(name=name, limit=MAX_NOTEBOOK_BYTES))
     try:
-        nb = json.loads(raw.decode("utf-8-sig"))
+        nb = load_json(raw)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise FormatError(ERR_NOT_JSON.format(name=name, detail=str(exc)[:200])) from exc
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or nb.get("nbformat") != 4:
@@ -218,7 +241,7 @@ def validate_source_notebook(nb: Notebook) -> None:
         if is_grade(cell) or is_task(cell):
             raw = (nbgrader_meta(cell) or {}).get("points")
             try:
-                value = float(raw)
+                value = float(raw) if raw is not None else -1.0
             except (TypeError, ValueError):
                 value = -1.0
             if not value >= 0 or value != value or value == float("inf"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import copy
 import importlib.util
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -223,21 +224,44 @@ def _kind(cell: fmt.Cell, sc: SourceCell | None) -> str:
     return "student"
 
 
+def other_assignment(cells: Iterable[fmt.Cell], *, release_checksums: Mapping[str, str]) -> bool:
+    """Whether submitted cells are a notebook of another assignment: the one rule, for grading and uploads.
+
+    `release_checksums` maps the grade ids of the source notebook's nbgrader cells to their release checksums.
+    A notebook is foreign when it has nbgrader cells whose grade ids the source does not know and either none
+    that it knows, or none of those still carries the release's checksum (or none at all).
+    """
+    if not release_checksums:
+        return False
+    known = consistent = foreign = 0
+    for cell in cells:
+        gid = fmt.grade_id(cell)
+        if not gid:
+            continue
+        if gid not in release_checksums:
+            foreign += 1
+            continue
+        known += 1
+        if (fmt.nbgrader_meta(cell) or {}).get("checksum") in (None, release_checksums[gid]):
+            consistent += 1
+    return bool(foreign) and (not known or not consistent)
+
+
 def merge_notebook(*, source: SourceNotebook, submitted: fmt.Notebook, name: str) -> NotebookPlan:
     plan = NotebookPlan(stem=source.stem)
     by_id = source.by_id()
+    if other_assignment(
+        submitted["cells"], release_checksums={sc.grade_id: sc.release_checksum for sc in source.cells}
+    ):
+        plan.error = ERR_OTHER_ASSIGNMENT.format(name=name, assignment=source.stem)
+        return plan
     seen: set[str] = set()
-    foreign = 0
     merged: list[tuple[fmt.Cell, SourceCell | None]] = []
-    consistent = 0
     for raw in submitted["cells"]:
         cell = fmt.clean_cell(raw)
         gid = fmt.grade_id(cell) if fmt.nbgrader_meta(cell) is not None else None
         sc = by_id.get(gid) if gid else None
-        if sc is not None and (fmt.nbgrader_meta(cell) or {}).get("checksum") in (None, sc.release_checksum):
-            consistent += 1
         if gid and (sc is None or gid in seen):
-            foreign += sc is None
             cell["metadata"].pop("nbgrader", None)
             sc = None
         if sc is not None:
@@ -261,9 +285,6 @@ def merge_notebook(*, source: SourceNotebook, submitted: fmt.Notebook, name: str
                     cell.pop("outputs", None)
                     cell.pop("execution_count", None)
         merged.append((cell, sc))
-    if source.cells and foreign and (not seen or not consistent):
-        plan.error = ERR_OTHER_ASSIGNMENT.format(name=name, assignment=source.stem)
-        return plan
     positions = {sc.grade_id: pos for pos, (_, sc) in enumerate(merged) if sc is not None}
     insert_after = -1
     additions: list[tuple[int, fmt.Cell, SourceCell]] = []
@@ -334,6 +355,6 @@ def plan_submission(*, source: SourceAssignment, submission: Path) -> Submission
                 and not any(part.startswith(".") for part in rel.parts)
             ):
                 extra[rel.as_posix()] = path
-    for rel in source.files:
-        extra[rel] = source.path / rel  # the instructor's files always win, as in nbgrader
+    for name in source.files:
+        extra[name] = source.path / name  # the instructor's files always win, as in nbgrader
     return SubmissionPlan(notebooks=plans, extra_files=extra, error="; ".join(errors) or None)

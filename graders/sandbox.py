@@ -158,6 +158,15 @@ def system_mounts_argv(*, passwd: Path, group: Path) -> list[str]:
     return argv
 
 
+def device_binds_argv(devices: tuple[tuple[str, str], ...] | list[tuple[str, str]]) -> list[str]:
+    """bwrap arguments binding (host, sandbox) device nodes into the sandbox's /dev (after `--dev /dev`): a leased
+    GPU's nodes from `gpu_runner.device_nodes`.  Shared by the grading sandbox and the hub's GPU servers."""
+    argv: list[str] = []
+    for host_path, dev_path in devices:
+        argv += ["--dev-bind", host_path, dev_path]
+    return argv
+
+
 def bwrap_argv(
     *,
     lease: SlotLease,
@@ -185,8 +194,7 @@ def bwrap_argv(
     )
     # /proc/1 is the zygote (root, not dumpable): hide it so the notebook sees only its own processes
     argv += ["--proc", "/proc", "--tmpfs", "/proc/1", "--dev", "/dev"]
-    for host_path, dev_path in devices:
-        argv += ["--dev-bind", host_path, dev_path]
+    argv += device_binds_argv(devices)
     size = str(scratch_mb * 1024 * 1024)
     argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]
     argv += ["--perms", "1777", "--size", size, "--tmpfs", SCRATCH]
@@ -200,7 +208,10 @@ def bwrap_argv(
     return argv
 
 
-# ----- cgroups (v1 here; v2 unified when that is what the machine has) -----
+# ----- cgroups: v2 where /sys/fs/cgroup is the unified hierarchy, else v1's memory, pids and cpu controllers -----
+# One place for the grading slots and the hub's jailed servers (course_hub.spawner).
+
+CPU_PERIOD_US = 100_000
 
 
 @dataclass
@@ -215,39 +226,102 @@ class Cgroup:
     def memory_limited(self) -> bool:
         return any(p.parts[-3] == "memory" or (p / "memory.max").exists() for p in self.paths)
 
+    def set_limits(
+        self, *, memory_bytes: int | None = None, max_pids: int | None = None, cpus: float | None = None
+    ) -> None:
+        """Write each limit into whichever file this cgroup has (v2: memory.max, pids.max, cpu.max; v1:
+        memory.limit_in_bytes, pids.max, cpu.cfs_period_us and cpu.cfs_quota_us); every file is tried, then the
+        first error is raised."""
+        values: dict[str, str] = {}
+        if memory_bytes is not None:
+            values["memory.max"] = values["memory.limit_in_bytes"] = str(memory_bytes)
+        if max_pids is not None:
+            values["pids.max"] = str(max_pids)
+        if cpus is not None:
+            quota = max(int(cpus * CPU_PERIOD_US), 1000)
+            values["cpu.max"] = f"{quota} {CPU_PERIOD_US}"
+            values["cpu.cfs_period_us"] = str(CPU_PERIOD_US)
+            values["cpu.cfs_quota_us"] = str(quota)
+        errors: list[OSError] = []
+        for path in self.paths:
+            for key, value in values.items():
+                if (path / key).exists():
+                    try:
+                        (path / key).write_text(value)
+                    except OSError as exc:
+                        errors.append(exc)
+        if errors:
+            raise errors[0]
+
     def remove(self) -> None:
         for path in self.paths:
             for _ in range(20):
                 try:
                     path.rmdir()
                     break
+                except FileNotFoundError:
+                    break
                 except OSError:
                     time.sleep(0.05)
 
 
-def make_cgroup(*, slot: int, memory_bytes: int, max_pids: int) -> Cgroup | None:
-    """A per-slot cgroup with memory and pids limits, or None when cgroups are not writable."""
+def cgroup_v2() -> bool:
+    return (CGROUP_ROOT / "cgroup.controllers").is_file()
+
+
+def open_cgroup(
+    *, name: str, memory_bytes: int, max_pids: int, cpus: float | None = None
+) -> tuple[Cgroup | None, str]:
+    """The cgroup `name` (created if needed) with these limits, and "" (or which v1 controllers it lacks); or None
+    and why there is none (not root, cgroups not writable or missing controllers)."""
+    if cgroup_v2():
+        return _open_v2(name=name, memory_bytes=memory_bytes, max_pids=max_pids, cpus=cpus)
     paths: list[Path] = []
-    name = f"graders/slot-{slot}"
-    for controller, settings in (
-        ("memory", {"memory.limit_in_bytes": str(memory_bytes)}),
-        ("pids", {"pids.max": str(max_pids)}),
-    ):
+    lacking: list[str] = []
+    for controller in ("memory", "pids", *(("cpu",) if cpus is not None else ())):
         base = CGROUP_ROOT / controller
-        if not base.is_dir() or not os.access(base, os.W_OK):
-            continue
         path = base / name
         try:
+            if not base.is_dir() or not os.access(base, os.W_OK):
+                raise PermissionError(f"{base} is not writable")
             path.mkdir(parents=True, exist_ok=True)
-            for key, value in settings.items():
-                (path / key).write_text(value)
-            if controller == "memory":
-                with contextlib.suppress(OSError):
-                    (path / "memory.swappiness").write_text("0")
+            Cgroup([path]).set_limits(memory_bytes=memory_bytes, max_pids=max_pids, cpus=cpus)
         except OSError:
+            lacking.append(controller)
             continue
+        if controller == "memory":
+            with contextlib.suppress(OSError):
+                (path / "memory.swappiness").write_text("0")
         paths.append(path)
-    return Cgroup(paths) if paths else None
+    if not paths:
+        return None, f"no writable cgroup v2 or v1 memory, pids or cpu controller under {CGROUP_ROOT}"
+    return Cgroup(paths), f"cgroup v1 without {', '.join(lacking)}" if lacking else ""
+
+
+def _open_v2(*, name: str, memory_bytes: int, max_pids: int, cpus: float | None) -> tuple[Cgroup | None, str]:
+    wanted = ["memory", "pids", *(["cpu"] if cpus is not None else [])]
+    try:
+        available = set((CGROUP_ROOT / "cgroup.controllers").read_text().split())
+        missing = [c for c in wanted if c not in available]
+        if missing:
+            return None, f"cgroup v2 at {CGROUP_ROOT} lacks the {', '.join(missing)} controller(s)"
+        parent = CGROUP_ROOT
+        for part in Path(name).parts:  # each level hands the controllers down to the next
+            (parent / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in wanted))
+            parent = parent / part
+            parent.mkdir(exist_ok=True)
+        cgroup = Cgroup([parent])
+        cgroup.set_limits(memory_bytes=memory_bytes, max_pids=max_pids, cpus=cpus)
+    except OSError as exc:
+        return None, f"cgroup v2 at {CGROUP_ROOT} is not writable here ({type(exc).__name__}: {exc})"
+    with contextlib.suppress(OSError):
+        (parent / "memory.swap.max").write_text("0")
+    return cgroup, ""
+
+
+def make_cgroup(*, slot: int, memory_bytes: int, max_pids: int) -> Cgroup | None:
+    """A per-slot cgroup with memory and pids limits, or None when cgroups are not writable."""
+    return open_cgroup(name=f"graders/slot-{slot}", memory_bytes=memory_bytes, max_pids=max_pids)[0]
 
 
 # ----- processes -----

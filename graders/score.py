@@ -109,7 +109,7 @@ def score_test(
         )
     partial = record.get("partial")
     numeric = isinstance(partial, int | float) and not isinstance(partial, bool) and partial == partial
-    if numeric and 0.0 <= partial < maximum:
+    if numeric and isinstance(partial, int | float) and 0.0 <= partial < maximum:
         return CellResult(
             score=float(partial),
             max_score=maximum,

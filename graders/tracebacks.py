@@ -142,7 +142,8 @@ def visible_error(
     if ename and not RE_NAME.match(ename):
         ename = "Exception"
     evalue = str(error.get("evalue") or "")[:2000] if trusted else ""
-    frames = error.get("frames") if isinstance(error.get("frames"), list) else []
+    raw_frames = error.get("frames")
+    frames: list[Any] = raw_frames if isinstance(raw_frames, list) else []
 
     out: list[str] = ["Traceback (most recent call last):"]
     from_hidden = False

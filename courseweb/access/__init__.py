@@ -14,12 +14,22 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+    from courseweb.accounts.models import User
     from courseweb.courses.models import Offering
+
+    # Whoever makes a request: a user of the site or an anonymous visitor (`request.user`).
+    SiteUser: TypeAlias = User | AnonymousUser
+    View: TypeAlias = Callable[..., HttpResponse]
 
 ERROR_STAFF_ONLY = "This page is for the course staff."
 
 
-def role_in(user: Any, offering: Offering | None) -> str | None:
+def role_in(user: SiteUser | None, offering: Offering | None) -> str | None:
     """The user's role in the offering ("student", "ta", "instructor") or None."""
     if user is None or not user.is_authenticated or offering is None:
         return None
@@ -33,7 +43,7 @@ def role_in(user: Any, offering: Offering | None) -> str | None:
     return cache[offering.pk]
 
 
-def _has_role(user: Any, offering: Offering | None, roles: tuple[str, ...] | None) -> bool:
+def _has_role(user: SiteUser | None, offering: Offering | None, roles: tuple[str, ...] | None) -> bool:
     """Logged in and holding one of `roles` in the offering (the current one by default; `roles=None`: any
     role); site superusers always."""
     if user is None or not user.is_authenticated:
@@ -48,30 +58,30 @@ def _has_role(user: Any, offering: Offering | None, roles: tuple[str, ...] | Non
     return role is not None if roles is None else role in roles
 
 
-def is_course_staff(user: Any, offering: Offering | None = None) -> bool:
+def is_course_staff(user: SiteUser | None, offering: Offering | None = None) -> bool:
     """Instructors and TAs of the offering, and site superusers."""
     return _has_role(user, offering, ("ta", "instructor"))
 
 
-def is_instructor(user: Any, offering: Offering | None = None) -> bool:
+def is_instructor(user: SiteUser | None, offering: Offering | None = None) -> bool:
     return _has_role(user, offering, ("instructor",))
 
 
 ERROR_NOT_ENROLLED = "This page is for the students and staff enrolled in this course."
 
 
-def is_enrolled(user: Any, offering: Offering | None = None) -> bool:
+def is_enrolled(user: SiteUser | None, offering: Offering | None = None) -> bool:
     """Enrolled in the offering in any role (student, TA, instructor), or a site superuser."""
     return _has_role(user, offering, None)
 
 
-def check_enrolled(user: Any, offering: Offering | None = None) -> None:
+def check_enrolled(user: SiteUser | None, offering: Offering | None = None) -> None:
     """Enrollment gates every read of a course's content; a logged-in outsider gets 403."""
     if not is_enrolled(user, offering):
         raise PermissionDenied(ERROR_NOT_ENROLLED)
 
 
-def check_staff(user: Any, offering: Offering | None = None) -> None:
+def check_staff(user: SiteUser | None, offering: Offering | None = None) -> None:
     if not is_course_staff(user, offering):
         raise PermissionDenied(ERROR_STAFF_ONLY)
 
@@ -79,7 +89,7 @@ def check_staff(user: Any, offering: Offering | None = None) -> None:
 MSG_SESSION_EXPIRED = "Your session expired, so that was not saved. Log in and do it again."
 
 
-def login_redirect(request) -> Any:
+def login_redirect(request: HttpRequest) -> HttpResponseRedirect:
     """Send an anonymous visitor to log in. A GET comes back to its own URL; a form sent after the session expired
     comes back to the page it was sent from (never to a POST-only URL, which would answer 405) and says so."""
     if request.method in ("GET", "HEAD"):
@@ -100,9 +110,9 @@ def login_redirect(request) -> Any:
     return redirect_to_login(back)
 
 
-def require_login(view: Callable) -> Callable:
+def require_login(view: View) -> View:
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return login_redirect(request)
         return view(request, *args, **kwargs)
@@ -110,11 +120,11 @@ def require_login(view: Callable) -> Callable:
     return wrapper
 
 
-def require_staff(view: Callable) -> Callable:
+def require_staff(view: View) -> View:
     """Anonymous visitors are sent to log in; logged-in non-staff get 403."""
 
     @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return login_redirect(request)
         check_staff(request.user)

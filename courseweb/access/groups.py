@@ -7,7 +7,7 @@ Http404.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -17,11 +17,14 @@ from courseweb.courses.models import Offering
 from courseweb.courses.selectors import offering_current
 from courseweb.groups.models import Group, Invitation
 
+if TYPE_CHECKING:
+    from courseweb.access import SiteUser
+
 ERROR_NOT_ENROLLED = "You are not enrolled in this course."
 ERROR_NO_OFFERING = "No course offering is loaded yet."
 
 
-def access_offering(user: Any) -> Offering:
+def access_offering(user: SiteUser) -> Offering:
     """The current offering, for anyone enrolled in it (students, TAs, instructors) or a superuser."""
     offering = offering_current()
     if offering is None:
@@ -31,7 +34,7 @@ def access_offering(user: Any) -> Offering:
     return offering
 
 
-def access_staff_offering(user: Any) -> Offering:
+def access_staff_offering(user: SiteUser) -> Offering:
     """The current offering, for its staff only."""
     offering = offering_current()
     if offering is None:
@@ -41,15 +44,15 @@ def access_staff_offering(user: Any) -> Offering:
     return offering
 
 
-def is_student(user: Any, offering: Offering) -> bool:
+def is_student(user: SiteUser, offering: Offering) -> bool:
     return role_in(user, offering) == "student"
 
 
-def access_invitation_received(user: Any, invitation_id: int) -> Invitation:
+def access_invitation_received(user: SiteUser, invitation_id: int) -> Invitation:
     """An invitation addressed to this user (others get 404, so invitations cannot be probed)."""
     invitation = (
         Invitation.objects.select_related("group__offering", "offering")
-        .filter(pk=invitation_id, invitee=user)
+        .filter(pk=invitation_id, invitee=user.pk)
         .first()
     )
     if invitation is None:
@@ -57,11 +60,11 @@ def access_invitation_received(user: Any, invitation_id: int) -> Invitation:
     return invitation
 
 
-def access_invitation_sent(user: Any, invitation_id: int) -> Invitation:
+def access_invitation_sent(user: SiteUser, invitation_id: int) -> Invitation:
     """An invitation sent by a group this user is a member of."""
     invitation = (
         Invitation.objects.select_related("group__offering", "invitee")
-        .filter(pk=invitation_id, group__memberships__user=user)
+        .filter(pk=invitation_id, group__memberships__user=user.pk)
         .first()
     )
     if invitation is None:
@@ -69,7 +72,7 @@ def access_invitation_sent(user: Any, invitation_id: int) -> Invitation:
     return invitation
 
 
-def access_group_staff(user: Any, group_id: int) -> Group:
+def access_group_staff(user: SiteUser, group_id: int) -> Group:
     """Any group of the current offering, for staff."""
     offering = access_staff_offering(user)
     group = Group.objects.filter(offering=offering, pk=group_id).first()

@@ -6,7 +6,7 @@ recorded member; staff (TAs, instructors) see everything of their offering. Ever
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -14,12 +14,17 @@ from django.utils import timezone
 
 from courseweb.access import is_course_staff, is_enrolled, role_in
 
+if TYPE_CHECKING:
+    from courseweb.access import SiteUser
+    from courseweb.courses.models import CourseworkItem, Offering
+    from courseweb.homework.models import Assignment, GradingJob, SharedSolution, Submission
+
 ERROR_NOT_ENROLLED = "You are not enrolled in this course."
 ERROR_NOT_RELEASED = "This homework has not been released yet."
 ERROR_NOT_YOURS = "This submission belongs to another group."
 
 
-def _assignment(key: str) -> Any:
+def _assignment(key: str) -> Assignment:
     from courseweb.courses.selectors import offering_current
     from courseweb.homework.models import Assignment
 
@@ -34,17 +39,17 @@ def _assignment(key: str) -> Any:
     return assignment
 
 
-def can_manage_homework(user: Any, offering: Any = None) -> bool:
+def can_manage_homework(user: SiteUser, offering: Offering | None = None) -> bool:
     return is_course_staff(user, offering)
 
 
-def check_homework_reader(user: Any, offering: Any) -> None:
+def check_homework_reader(user: SiteUser, offering: Offering | None) -> None:
     """The homework list (page and API) is for people enrolled in the offering."""
     if offering is not None and not is_enrolled(user, offering):
         raise PermissionDenied(ERROR_NOT_ENROLLED)
 
 
-def access_assignment(user: Any, key: str) -> Any:
+def access_assignment(user: SiteUser, key: str) -> Assignment:
     """The assignment, if the user is staff or an enrolled student and it has been released."""
     assignment = _assignment(key)
     if is_course_staff(user, assignment.offering):
@@ -57,14 +62,14 @@ def access_assignment(user: Any, key: str) -> Any:
     return assignment
 
 
-def access_assignment_staff(user: Any, key: str) -> Any:
+def access_assignment_staff(user: SiteUser, key: str) -> Assignment:
     assignment = _assignment(key)
     if not is_course_staff(user, assignment.offering):
         raise PermissionDenied("This page is for the course staff.")
     return assignment
 
 
-def access_submission(user: Any, submission_id: int) -> Any:
+def access_submission(user: SiteUser, submission_id: int) -> Submission:
     """A submission its members (recorded when it was submitted) and the staff may see."""
     from courseweb.homework.models import Submission, SubmissionMember
 
@@ -77,12 +82,15 @@ def access_submission(user: Any, submission_id: int) -> Any:
         raise Http404("No such submission.")
     if is_course_staff(user, submission.assignment.offering):
         return submission
-    if not SubmissionMember.objects.filter(submission=submission, user_id=user.pk).exists():
+    if (
+        user.pk is None
+        or not SubmissionMember.objects.filter(submission=submission, user_id=user.pk).exists()
+    ):
         raise PermissionDenied(ERROR_NOT_YOURS)
     return submission
 
 
-def access_job(user: Any, job_id: int) -> Any:
+def access_job(user: SiteUser, job_id: int) -> GradingJob:
     from courseweb.homework.models import GradingJob
 
     job = GradingJob.objects.filter(pk=job_id).values_list("submission_id", flat=True).first()
@@ -92,7 +100,7 @@ def access_job(user: Any, job_id: int) -> Any:
     return submission.jobs.get(pk=job_id)
 
 
-def access_item(user: Any, slug: str) -> Any:
+def access_item(user: SiteUser, slug: str) -> CourseworkItem:
     """A coursework item of the current offering the user is enrolled in (for hand-ins and grades)."""
     from courseweb.courses.models import CourseworkItem
     from courseweb.courses.selectors import offering_current
@@ -106,14 +114,14 @@ def access_item(user: Any, slug: str) -> Any:
     return item
 
 
-def access_item_staff(user: Any, slug: str) -> Any:
+def access_item_staff(user: SiteUser, slug: str) -> CourseworkItem:
     item = access_item(user, slug)
     if not is_course_staff(user, item.offering):
         raise PermissionDenied("This page is for the course staff.")
     return item
 
 
-def access_shared_solution(user: Any, key: str, pk: int) -> Any:
+def access_shared_solution(user: SiteUser, key: str, pk: int) -> SharedSolution:
     """A solution a group shared with the class: for anyone enrolled who may see the assignment, and only while
     sharing is on, every owner's cut-off has passed and the group has not withdrawn it (else 404)."""
     from courseweb.homework.selectors import shared_solution_visible

@@ -4,18 +4,25 @@ mint a server's API token (the hub, with its service token)."""
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+
+    from courseweb.access import SiteUser
+    from courseweb.accounts.models import User
+    from courseweb.hub.models import HubOpen
 
 ERROR_NOT_YOURS = "This JupyterHub request is someone else's."
 ERROR_NO_HUB = "The course JupyterHub is not configured on this site."
 ERROR_NOT_THE_HUB = "Only the course JupyterHub (with its service token) may ask for this."
 
 
-def access_hub_open(user: Any, open_id: int) -> Any:
+def access_hub_open(user: SiteUser, open_id: int) -> HubOpen:
     from courseweb.hub.models import HubOpen
 
     row = HubOpen.objects.select_related("assignment__item").filter(pk=open_id).first()
@@ -33,7 +40,7 @@ def check_hub_available() -> None:
         raise Http404(ERROR_NO_HUB)
 
 
-def check_hub_caller(request: Any) -> None:
+def check_hub_caller(request: HttpRequest) -> None:
     """The request carries the hub's service token (`Authorization: Bearer HUB_SERVICE_TOKEN`)."""
     check_hub_available()
     scheme, _, raw = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
@@ -43,7 +50,7 @@ def check_hub_caller(request: Any) -> None:
         raise PermissionDenied(ERROR_NOT_THE_HUB)
 
 
-def hub_user(name: str) -> Any:
+def hub_user(name: str) -> User:
     """The active site user a hub username `u<id>` stands for."""
     from django.contrib.auth import get_user_model
 

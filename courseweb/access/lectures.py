@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -16,26 +16,31 @@ from courseweb.access import is_course_staff, role_in
 from courseweb.courses.models import Offering
 from courseweb.lectures.models import Material
 
+if TYPE_CHECKING:
+    from courseweb.access import SiteUser
+
 ERROR_NOT_ENROLLED = "Lecture materials are for the students and staff enrolled in this course."
 ERROR_MATERIALS_STAFF = "Only the course staff can change a session's materials."
 
 
-def can_download_materials(user: Any, offering: Offering) -> bool:
+def can_download_materials(user: SiteUser, offering: Offering) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return user.is_superuser or role_in(user, offering) is not None
 
 
-def check_session_page(user: Any, offering: Offering) -> None:
+def check_session_page(user: SiteUser, offering: Offering) -> None:
     if not can_download_materials(user, offering):
         raise PermissionDenied(ERROR_NOT_ENROLLED)
 
 
-def can_manage_materials(user: Any, offering: Offering) -> bool:
+def can_manage_materials(user: SiteUser, offering: Offering) -> bool:
     return is_course_staff(user, offering)
 
 
-def access_material_download(user: Any, *, offering: Offering, number: int, material_id: int) -> Material:
+def access_material_download(
+    user: SiteUser, *, offering: Offering, number: int, material_id: int
+) -> Material:
     material = (
         Material.objects.select_related("session")
         .filter(pk=material_id, session__offering=offering, session__number=number)
@@ -48,12 +53,12 @@ def access_material_download(user: Any, *, offering: Offering, number: int, mate
     return material
 
 
-def check_manage_materials(user: Any, offering: Offering) -> None:
+def check_manage_materials(user: SiteUser, offering: Offering) -> None:
     if not can_manage_materials(user, offering):
         raise PermissionDenied(ERROR_MATERIALS_STAFF)
 
 
-def access_material_manage(user: Any, *, offering: Offering, number: int, material_id: int) -> Material:
+def access_material_manage(user: SiteUser, *, offering: Offering, number: int, material_id: int) -> Material:
     check_manage_materials(user, offering)
     material = (
         Material.objects.select_related("session")

@@ -8,40 +8,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from courseweb.access import check_staff, is_course_staff
-from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.lectures.models import Session
 from courseweb.notes.models import ScribedNote
 from courseweb.notes.selectors import note_detail, session_scribing_group
+
+if TYPE_CHECKING:
+    from courseweb.access import SiteUser
 
 ERROR_NOT_YOUR_NOTE = "Only the scribing group and the course staff can see this note before it is published."
 ERROR_NOT_YOUR_SESSION = "Your group is not scribing this session."
 
 
-def _in_group(user: Any, group_id: int | None) -> bool:
-    if group_id is None or user is None or not user.is_authenticated:
+def _in_group(user: SiteUser, group_id: int | None, offering_id: int) -> bool:
+    if group_id is None or user is None:
         return False
-    return Membership.objects.filter(group_id=group_id, user=user).exists()
+    group = group_for_user(user=user, offering=offering_id, members=False)
+    return group is not None and group.pk == group_id
 
 
-def can_see_note(user: Any, note: ScribedNote) -> bool:
+def can_see_note(user: SiteUser, note: ScribedNote) -> bool:
     if is_course_staff(user, note.offering):
         return True
     group = note.group_id or (note.session.scribing_group_id if note.session_id else None)
-    return _in_group(user, group)
+    return _in_group(user, group, note.offering_id)
 
 
-def can_review_note(user: Any, note: ScribedNote) -> bool:
+def can_review_note(user: SiteUser, note: ScribedNote) -> bool:
     return is_course_staff(user, note.offering)
 
 
-def access_note(user: Any, note_id: int) -> ScribedNote:
+def access_note(user: SiteUser, note_id: int) -> ScribedNote:
     """The note with its versions and history, if the user may see its drafts; else 403."""
     try:
         note = note_detail(note_id=note_id)
@@ -52,25 +56,25 @@ def access_note(user: Any, note_id: int) -> ScribedNote:
     return note
 
 
-def access_note_review(user: Any, note_id: int) -> ScribedNote:
+def access_note_review(user: SiteUser, note_id: int) -> ScribedNote:
     """The note, if the user is staff of its offering; else 403."""
     note = get_object_or_404(ScribedNote.objects.select_related("offering", "session"), pk=note_id)
     check_staff(user, note.offering)
     return note
 
 
-def access_session_scribe(user: Any, session_id: int) -> Session:
+def access_session_scribe(user: SiteUser, session_id: int) -> Session:
     """The session, if the user's group scribes it (or the user is staff); else 403."""
     session = get_object_or_404(Session.objects.select_related("offering", "scribing_group"), pk=session_id)
     if is_course_staff(user, session.offering):
         return session
     group = session_scribing_group(session=session)
-    if group is None or not _in_group(user, group.pk):
+    if group is None or not _in_group(user, group.pk, session.offering_id):
         raise PermissionDenied(ERROR_NOT_YOUR_SESSION)
     return session
 
 
-def access_scribing_staff(user: Any, session_id: int) -> Session:
+def access_scribing_staff(user: SiteUser, session_id: int) -> Session:
     """The session, for staff who assign groups; else 403."""
     session = get_object_or_404(Session.objects.select_related("offering"), pk=session_id)
     check_staff(user, session.offering)

@@ -3,7 +3,7 @@ their own group's sign-ups; staff manage every sheet.  Each helper fetches and c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.http import Http404
@@ -11,8 +11,11 @@ from django.http import Http404
 from courseweb.access.groups import access_offering, access_staff_offering
 from courseweb.signups.models import ACTIVE, Sheet, Signup, Slot, SwapRequest
 
+if TYPE_CHECKING:
+    from courseweb.access import SiteUser
 
-def access_sheet(user: Any, sheet_id: int) -> Sheet:
+
+def access_sheet(user: SiteUser, sheet_id: int) -> Sheet:
     offering = access_offering(user)
     sheet = Sheet.objects.select_related("offering").filter(offering=offering, pk=sheet_id).first()
     if sheet is None:
@@ -20,7 +23,7 @@ def access_sheet(user: Any, sheet_id: int) -> Sheet:
     return sheet
 
 
-def access_slot(user: Any, slot_id: int) -> Slot:
+def access_slot(user: SiteUser, slot_id: int) -> Slot:
     offering = access_offering(user)
     slot = Slot.objects.select_related("sheet__offering", "session").filter(
         sheet__offering=offering, pk=slot_id
@@ -31,12 +34,12 @@ def access_slot(user: Any, slot_id: int) -> Slot:
     return found
 
 
-def access_signup_own(user: Any, signup_id: int) -> Signup:
+def access_signup_own(user: SiteUser, signup_id: int) -> Signup:
     """A sign-up of a group the user belongs to (anyone else gets 404)."""
     offering = access_offering(user)
     signup = (
         Signup.objects.select_related("sheet", "group", "slot")
-        .filter(offering=offering, pk=signup_id, group__memberships__user=user)
+        .filter(offering=offering, pk=signup_id, group__memberships__user=user.pk)
         .first()
     )
     if signup is None:
@@ -44,7 +47,7 @@ def access_signup_own(user: Any, signup_id: int) -> Signup:
     return signup
 
 
-def access_sheet_staff(user: Any, sheet_id: int) -> Sheet:
+def access_sheet_staff(user: SiteUser, sheet_id: int) -> Sheet:
     offering = access_staff_offering(user)
     sheet = Sheet.objects.select_related("offering").filter(offering=offering, pk=sheet_id).first()
     if sheet is None:
@@ -52,7 +55,7 @@ def access_sheet_staff(user: Any, sheet_id: int) -> Sheet:
     return sheet
 
 
-def access_signup_in_offering(user: Any, signup_id: int) -> Signup:
+def access_signup_in_offering(user: SiteUser, signup_id: int) -> Signup:
     """Any active sign-up of the user's offering (the sheet shows them all), e.g. the place asked for a swap."""
     offering = access_offering(user)
     signup = (
@@ -65,7 +68,7 @@ def access_signup_in_offering(user: Any, signup_id: int) -> Signup:
     return signup
 
 
-def access_swap_request(user: Any, request_id: int) -> SwapRequest:
+def access_swap_request(user: SiteUser, request_id: int) -> SwapRequest:
     """A swap request made or received by a group the user belongs to (anyone else gets 404)."""
     offering = access_offering(user)
     request = (

@@ -81,9 +81,20 @@ def role_set(
     enrollment_set(user=user, offering=offering, role=role)
     if old == role:
         return None
-    return RoleChange.objects.create(
+    change = RoleChange.objects.create(
         offering=offering, user=user, changed_by=actor, old_role=old, new_role=role, via=via
     )
+    _hub_groups_push_on_commit(user)
+    return change
+
+
+def _hub_groups_push_on_commit(user: User) -> None:
+    """The hub's groups follow the role at once (courseweb/hub/groups.py), once the change is committed."""
+    from courseweb.hub.client import hub_configured
+    from courseweb.hub.tasks import groups_push
+
+    if hub_configured():
+        transaction.on_commit(lambda: groups_push.delay(user.pk))
 
 
 def roster_import(

@@ -1,7 +1,8 @@
 """Account pages: log-in (with the lockout page axes shows), profile and the staff roster import."""
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, LogoutView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +21,19 @@ class CourseLoginView(LoginView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "lockout_rule": lockout_rule()}
+
+
+class CourseLogoutView(LogoutView):
+    """Log out of the site, then of the course's JupyterHub: the hub's `/hub/logout` clears its log-in cookie and
+    revokes this browser session's tokens (the single-user server's cookie too), then sends the browser back to
+    the site (the hub's `logout_redirect_url`, course_hub.config).  Without a hub, the site's home page."""
+
+    def get_success_url(self) -> str:
+        from courseweb.hub.client import hub_configured
+
+        if hub_configured():
+            return f"{settings.HUB_URL}/hub/logout"
+        return super().get_success_url()
 
 
 def lockout(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:

@@ -26,6 +26,7 @@ from courseweb.accounts.models import User
 from courseweb.courses.models import CourseworkItem, Offering, Role
 from courseweb.courses.services import enrollment_set
 from courseweb.groups.models import Group, Membership
+from courseweb.groups.selectors import group_for_user
 
 HKT = ZoneInfo("Asia/Hong_Kong")
 DEMO_SLUG = "demo"
@@ -286,7 +287,7 @@ def demo_people_create(*, offering: Offering) -> list[tuple[DemoPerson, str]]:
         user.set_password(password)
         user.save()
         enrollment_set(user=user, offering=offering, role=p.role)
-        if p.group and not Membership.objects.filter(offering=offering, user=user).exists():
+        if p.group and group_for_user(user=user, offering=offering, members=False) is None:
             group, _ = Group.objects.get_or_create(
                 offering=offering, name=p.group, defaults={"created_by": user}
             )
@@ -344,7 +345,7 @@ def _homework(*, offering: Offering, today: dt.date) -> list[str]:
     from courseweb.homework.services.assignments import SyncReport, assignment_sync
     from courseweb.lectures.models import Session
 
-    root = Path(getattr(settings, "ASSIGNMENTS_DIR", settings.BASE_DIR / "assignments"))
+    root = Path(settings.ASSIGNMENTS_DIR)
     report = SyncReport()
     for key, session_number, due_offset in DEMO_HOMEWORK:
         if not (root / key / "source").is_dir():

@@ -12,6 +12,9 @@ import socket
 import threading
 from datetime import timedelta
 
+# The project's Celery app (courseweb/celery.py, loaded with Django): named through Celery's current app, so that
+# this module and courseweb.celery, which connects its worker signals to it, do not import each other.
+from celery import current_app
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
@@ -70,10 +73,8 @@ def check_database() -> str:
 
 
 def check_broker() -> str:
-    from courseweb.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=0.5)
             if conn.transport_cls == "filesystem" or conn.transport.driver_type == "filesystem":
                 folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
@@ -98,10 +99,8 @@ def check_worker(*, ping: bool = True) -> str:
     except Exception as exc:
         return f"error: {exc.__class__.__name__}: {exc}"
     if ping:
-        from courseweb.celery import app
-
         try:
-            replies = app.control.ping(timeout=0.4, limit=1)
+            replies = current_app.control.ping(timeout=0.4, limit=1)
         except Exception:
             replies = []
         if replies:

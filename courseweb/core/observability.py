@@ -26,6 +26,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+# The project's Celery app (courseweb/celery.py, loaded with Django): named through Celery's current app, so that
+# this module and courseweb.celery, which connects its worker signals to it, do not import each other.
+from celery import current_app
 from django.conf import settings
 from django.core.signals import request_finished
 from django.http import Http404, HttpRequest, HttpResponse
@@ -102,11 +105,9 @@ def task_context_clear(**_: Any) -> None:
 
 def queue_depths() -> dict[str, int | None]:
     """Messages waiting per queue, asked of the broker (None where the broker cannot say)."""
-    from courseweb.celery import app
-
     depths: dict[str, int | None] = {}
     try:
-        with app.connection_for_read() as conn:
+        with current_app.connection_for_read() as conn:
             channel = conn.default_channel
             for queue in QUEUES:
                 try:

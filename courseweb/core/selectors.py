@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from courseweb.courses.models import CourseworkItem, Offering
 from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.homework.deadlines import EffectiveDeadline, deadlines_for
 from courseweb.homework.models import Assignment, Deliverable, Submission
 from courseweb.homework.selectors import HANDIN_KINDS
@@ -40,9 +41,8 @@ def todo_list(*, offering: Offering, user: Any, now: datetime) -> list[TodoEntry
             "assignment__item_id", flat=True
         )
     )
-    group_id = (
-        Membership.objects.filter(offering=offering, user=user).values_list("group_id", flat=True).first()
-    )
+    group = group_for_user(user=user, offering=offering, members=False)
+    group_id = group.pk if group else None
     owner = {"group_id": group_id} if group_id else {"submitted_by": user}
     delivered = set(
         Deliverable.objects.filter(item__offering=offering, **owner).values_list("item_id", flat=True)

@@ -268,13 +268,35 @@ def _peer_rules(r: _Reader, peer: dict) -> dict[str, Any]:
     return out
 
 
+GPU_HOURS_MAX = 10000
+
+
+def _gpu_hours(r: _Reader, rules: dict) -> float | None:
+    """rules.gpu_hours_per_student: the JupyterHub GPU hours each student may use (0 or absent: no GPU servers)."""
+    value = rules.get("gpu_hours_per_student")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        r.fail(
+            "rules.gpu_hours_per_student",
+            f"expected a number of GPU hours per student (0 for no GPU servers), got {value!r}",
+        )
+        return None
+    if not 0 <= value <= GPU_HOURS_MAX:
+        r.fail(
+            "rules.gpu_hours_per_student",
+            f"must be between 0 and {GPU_HOURS_MAX} GPU hours, got {value!r}",
+        )
+        return None
+    return float(value)
+
+
 def _course_rules(r: _Reader, rules: dict) -> dict[str, Any]:
     """The course's rules that the course page states, checked and normalised (times as HH:MM).
 
     buddy_evaluation (bool), optional_homework_counts (bool: optional practice homework, `counted = false` in
     its assignment.toml, competes for the best N too; default false), homework_release_days and
     homework_due_days (days), homework_due_time (HH:MM), late_policy {penalty, percent, cutoff_days}, language,
-    computing [{name, note}], weights_confirmed (bool), presentation_minutes, peer_evaluation {window_days, factor_min, factor_max, dead_band}.  Absent rules stay
+    computing [{name, note}], weights_confirmed (bool), presentation_minutes, peer_evaluation {window_days, factor_min, factor_max, dead_band},
+    gpu_hours_per_student (JupyterHub GPU hours per student; absent or 0: CPU servers only).  Absent rules stay
     absent (the page leaves them out).
     """
     out: dict[str, Any] = {}
@@ -304,6 +326,10 @@ def _course_rules(r: _Reader, rules: dict) -> dict[str, Any]:
             r.fail("rules.late_policy.percent", "is required when the penalty is percent_per_day")
         cutoff = _number(r, late, "cutoff_days", "rules.late_policy", low=0)
         out["late_policy"] = {"penalty": penalty, "percent": percent, "cutoff_days": cutoff}
+    if isinstance(rules, dict) and "gpu_hours_per_student" in rules:
+        hours = _gpu_hours(r, rules)
+        if hours is not None:
+            out["gpu_hours_per_student"] = hours
     peer = r.get(rules, "peer_evaluation", "rules", dict, required=False, default=None)
     if peer is not None:
         out["peer_evaluation"] = _peer_rules(r, peer)

@@ -23,13 +23,20 @@ def _members() -> Prefetch:
     )
 
 
-def group_for_user(*, user: Any, offering: Offering) -> Group | None:
-    """The user's group in the offering (members prefetched), or None."""
-    if not getattr(user, "is_authenticated", False):
+def group_for_user(*, user: Any, offering: Offering | int, members: bool = True) -> Group | None:
+    """The user's group in the offering, or None (also for an anonymous user): the one look-up of a user's group.
+
+    `user` is a user or a user's id, `offering` an offering or its id. The members are prefetched (one more
+    query) unless `members=False`.
+    """
+    if isinstance(user, int):
+        user_id = user
+    elif getattr(user, "is_authenticated", False):
+        user_id = user.pk
+    else:
         return None
-    return (
-        Group.objects.filter(offering=offering, memberships__user=user).prefetch_related(_members()).first()
-    )
+    groups = Group.objects.filter(offering=offering, memberships__user_id=user_id)
+    return (groups.prefetch_related(_members()) if members else groups).first()
 
 
 def group_get(*, offering: Offering, group_id: int) -> Group:

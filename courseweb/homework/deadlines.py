@@ -18,6 +18,7 @@ from typing import Any
 
 from courseweb.courses.models import CourseworkItem, Enrollment, Offering, Role
 from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.homework import policy
 from courseweb.homework.models import Assignment, Extension, LatePolicy
 
@@ -112,16 +113,12 @@ def deadline_for_user(*, item: CourseworkItem, user: Any) -> EffectiveDeadline:
     """The user's deadline for `item` (their group's, extensions applied); at most four queries."""
     user_id = user if isinstance(user, int) else user.pk
     assignment = _assignment_of(item)
-    membership = (
-        Membership.objects.filter(offering_id=item.offering_id, user_id=user_id)
-        .select_related("group")
-        .first()
-    )
+    group = group_for_user(user=user_id, offering=item.offering_id)
     joined_at: dict[int, datetime] = {}
     group_id, group_name = None, ""
-    if membership is not None:
-        group_id, group_name = membership.group_id, membership.group.name
-        joined_at = dict(Membership.objects.filter(group_id=group_id).values_list("user_id", "joined_at"))
+    if group is not None:
+        group_id, group_name = group.pk, group.name
+        joined_at = {m.user_id: m.joined_at for m in group.memberships.all()}
     extensions = {
         e.pk: e
         for e in Extension.objects.filter(item_id=item.pk).select_related("group", "user").order_by("pk")

@@ -1,8 +1,8 @@
 """The one place the site calls the grading engine (`graders`, plain Python, never imports Django).
 
 Only the engine's public API is used: `graders.release(source, out)`, `graders.autograde(source, submission,
-*, limits, seed, env, on_progress, pool)`, `graders.Pool` and
-`graders.limits.limits_from_mapping`. The site never shells out to the engine's CLI and never runs a
+*, limits, seed, env, on_progress, pool)`, `graders.Pool`, `graders.limits.limits_from_mapping` and the upload
+check `graders.check` (the site parses no notebook itself). The site never shells out to the engine's CLI and never runs a
 notebook itself. Each worker process keeps one warm engine slot (a sandboxed, pre-imported interpreter) and
 warms it when the process starts, so the first submission after a deploy is as fast as the rest.
 """
@@ -14,9 +14,10 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 import graders
+from graders.check import CheckedSubmission, check_size, check_submission, manifest_read
+from graders.check import SubmissionError as SubmissionError  # the check's refusal, for the upload service
 from graders.limits import limits_from_mapping
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,27 @@ def engine_prewarm() -> None:
     threading.Thread(target=warm, name="grading-prewarm", daemon=True).start()
 
 
-def engine_release(*, source: Path, out: Path) -> Any:
+def engine_release(*, source: Path, out: Path) -> graders.ReleaseManifest:
     """Build the student version of `source` into `out`; returns the engine's release manifest."""
     return graders.release(Path(source), Path(out))
 
 
-def engine_limits(table: Mapping[str, Any]) -> Any:
+def engine_check_upload(
+    *, release_dir: Path, data: bytes, filename: str, title: str, max_bytes: int
+) -> CheckedSubmission:
+    """Check an uploaded notebook against the assignment's release (`graders.check`): the notebook's stem and
+    parsed notebook, or SubmissionError with the message for the student."""
+    return check_submission(
+        data, manifest=manifest_read(Path(release_dir)), filename=filename, title=title, max_bytes=max_bytes
+    )
+
+
+def engine_check_size(*, size: int, max_bytes: int) -> None:
+    """The check's size rule alone (empty or over `max_bytes`: SubmissionError), before the body is read."""
+    check_size(size, max_bytes=max_bytes)
+
+
+def engine_limits(table: Mapping[str, object]) -> graders.Limits:
     """The engine's Limits from a `[limits]`-style table; ValueError for unknown keys or bad values."""
     return limits_from_mapping(dict(table))
 
@@ -77,24 +93,29 @@ def engine_autograde(
     source: Path,
     submission: Path,
     seed: int | None,
-    on_progress: Callable[[Any], None] | None,
-    limits: Mapping[str, Any] | None = None,
+    on_progress: Callable[[graders.ProgressEvent], None] | None,
+    limits: Mapping[str, object] | None = None,
     env: Mapping[str, str] | None = None,
     devices: tuple[tuple[str, str], ...] = (),
-) -> Any:
+) -> graders.AutogradeResult:
     """Grade the notebooks in `submission` against `source` in the engine's sandbox; returns AutogradeResult.
 
     `limits` (a limit profile's table) replaces the source's own `[limits]`; `env` is added to the notebook's
     environment.  With `devices` (a leased GPU's device nodes) the run gets a fresh slot of its own whose /dev
     has them, closed afterwards, so the worker's warm CPU slot never sees a GPU it does not hold.
     """
-    kwargs: dict[str, Any] = {"seed": seed, "on_progress": on_progress, "env": dict(env or {})}
-    if limits is not None:
-        kwargs["limits"] = engine_limits(limits)
-    if not devices:
-        return graders.autograde(Path(source), Path(submission), pool=engine_pool(), **kwargs)
-    pool = graders.Pool(size=1, devices=devices)
+    profile_limits = engine_limits(limits) if limits is not None else None
+    pool = graders.Pool(size=1, devices=devices) if devices else engine_pool()
     try:
-        return graders.autograde(Path(source), Path(submission), pool=pool, **kwargs)
+        return graders.autograde(
+            Path(source),
+            Path(submission),
+            limits=profile_limits,
+            seed=seed,
+            env=dict(env or {}),
+            on_progress=on_progress,
+            pool=pool,
+        )
     finally:
-        pool.close()
+        if devices:
+            pool.close()

@@ -32,6 +32,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from graders import format as fmt
 from lecture_notes.katex import KatexUnavailable, render_tex_many
 
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -227,11 +228,6 @@ def render_output(output: dict[str, Any], batch: MathBatch | None = None) -> str
     return ""
 
 
-def _grade_meta(cell: dict[str, Any]) -> dict[str, Any]:
-    meta = (cell.get("metadata") or {}).get("nbgrader")
-    return meta if isinstance(meta, dict) else {}
-
-
 def _engine_meta(cell: dict[str, Any]) -> dict[str, Any]:
     meta = (cell.get("metadata") or {}).get("grader")
     return meta if isinstance(meta, dict) else {}
@@ -266,15 +262,16 @@ def render_feedback_fragment(
     """The feedback of one notebook as an HTML fragment for the submission page (math already rendered)."""
     batch = MathBatch()
     released_sources = {
-        _grade_meta(c).get("grade_id"): _text(c.get("source")) for c in (released or {}).get("cells", [])
+        fmt.grade_id(c): _text(c.get("source"))
+        for c in (released or {}).get("cells", [])
+        if isinstance(c, dict)
     }
     prefix = re.sub(r"[^A-Za-z0-9_-]", "-", stem)
     parts: list[str] = []
     for cell in notebook.get("cells", []):
         if not isinstance(cell, dict):
             continue
-        meta = _grade_meta(cell)
-        gid = meta.get("grade_id")
+        gid = fmt.grade_id(cell)
         if gid in test_ids:
             result = results.get(gid) or {}
             source = released_sources.get(gid, "")

@@ -34,11 +34,9 @@ from django.utils import timezone
 from courseweb.courses.selectors import offering_current
 from courseweb.homework import storage
 from courseweb.homework.models import Assignment
-from courseweb.homework.services.manual import DEFAULT_MAX_FILE_BYTES
 from courseweb.homework.services.submissions import SubmissionRejected, max_upload_bytes
 
 KEEP_FOR = timedelta(hours=1)
-DEFAULT_PER_ADDRESS_PER_HOUR = 10
 SIGNING_SALT = "courseweb.homework.quarantine"
 SESSION_KEY = "homework_kept_uploads"
 KINDS = ("assignment", "item")
@@ -89,7 +87,7 @@ def max_bytes(kind: str) -> int:
     """The same limit the submission service applies to this kind of upload."""
     if kind == "assignment":
         return max_upload_bytes()
-    return int(getattr(settings, "HOMEWORK_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+    return int(settings.HOMEWORK_MAX_FILE_BYTES)
 
 
 def check_kept_size(*, kind: str, size: int, slack: int = 0) -> None:
@@ -116,7 +114,7 @@ def target_exists(*, kind: str, target: str) -> bool:
 
 
 def per_address_limit() -> int:
-    return int(getattr(settings, "HOMEWORK_QUARANTINE_PER_ADDRESS_PER_HOUR", DEFAULT_PER_ADDRESS_PER_HOUR))
+    return int(settings.HOMEWORK_QUARANTINE_PER_ADDRESS_PER_HOUR)
 
 
 def _address_hash(address: str | None) -> str:

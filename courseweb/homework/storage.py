@@ -43,7 +43,7 @@ class StoredBlob:
 
 def homework_root() -> Path:
     """The homework folder on the shared volume (the filesystem backend's location, and the releases' parent)."""
-    root = Path(getattr(settings, "HOMEWORK_ROOT", Path(settings.MEDIA_ROOT) / "homework"))
+    root = Path(settings.HOMEWORK_ROOT) if settings.HOMEWORK_ROOT else Path(settings.MEDIA_ROOT) / "homework"
     root.mkdir(parents=True, exist_ok=True)
     return root
 

@@ -15,21 +15,21 @@ import threading
 
 from celery import shared_task
 from celery.signals import worker_process_init, worker_process_shutdown, worker_ready
+from django.conf import settings
 from django.db import close_old_connections, connection
 
 from courseweb.homework.engine import engine_pool_close, engine_prewarm
-from courseweb.homework.services.grading import jobs_reap, setting
+from courseweb.homework.services.grading import GRADE_JOB_TASK, jobs_reap
 from courseweb.homework.services.runner import grading_run
 
 log = logging.getLogger(__name__)
 
 # The engine's own hard limit is 300 s per submission by default; the Redis visibility timeout is twice this.
 TASK_TIME_LIMIT_S = 600
-DEFAULT_REAPER_INTERVAL_S = 5.0
 
 
 @shared_task(
-    name="homework.grade_job",
+    name=GRADE_JOB_TASK,
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=TASK_TIME_LIMIT_S,
@@ -49,7 +49,7 @@ _reaper_started = threading.Event()
 
 
 def _reaper_loop(stop: threading.Event) -> None:
-    interval = setting("HOMEWORK_REAPER_INTERVAL_S", DEFAULT_REAPER_INTERVAL_S)
+    interval = float(settings.HOMEWORK_REAPER_INTERVAL_S)
     while not stop.wait(interval):
         try:
             close_old_connections()

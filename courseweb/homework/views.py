@@ -106,14 +106,16 @@ def _assignment_context(request: HttpRequest, assignment, form: NotebookUploadFo
 
 
 def _hub_context(request: HttpRequest, assignment) -> dict:
-    """Whether the site has a JupyterHub to open this homework in, and whether the user opened it there before."""
+    """Whether the site has a JupyterHub to open this homework in, whether the user opened it there before, and
+    the user's GPU allowance there (GPU hours left)."""
     from courseweb.hub.client import hub_configured
-    from courseweb.hub.selectors import hub_opened_before
+    from courseweb.hub.selectors import gpu_allowance, hub_opened_before
 
     enabled = hub_configured()
     return {
         "hub_enabled": enabled,
         "hub_opened": enabled and hub_opened_before(user=request.user, assignment=assignment),
+        "hub_gpu": gpu_allowance(user=request.user) if enabled else None,
     }
 
 

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 from courseweb.access import is_course_staff, require_login
 from courseweb.access.homework import access_item, access_item_staff
 from courseweb.core.files import file_attachment
-from courseweb.groups.models import Group, Membership
+from courseweb.groups.models import Group
+from courseweb.groups.selectors import group_for_user
 
 from . import selectors, storage
 from .deadlines import deadline_for_user
@@ -29,11 +30,8 @@ def item_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_login
 def _item_detail(request: HttpRequest, slug: str) -> HttpResponse:
     item = access_item(request.user, slug)
-    group_id = (
-        Membership.objects.filter(offering=item.offering, user=request.user)
-        .values_list("group_id", flat=True)
-        .first()
-    )
+    group = group_for_user(user=request.user, offering=item.offering_id, members=False)
+    group_id = group.pk if group else None
     file_form, link_form = DeliverableFileForm(), DeliverableLinkForm()
     if request.method == "POST":
         try:
@@ -83,11 +81,8 @@ def deliverable_download(request: HttpRequest, pk: int) -> FileResponse:
     if deliverable is None:
         raise Http404("No such file.")
     item = access_item(request.user, deliverable.item.slug)
-    mine = (
-        Membership.objects.filter(offering=item.offering, user=request.user)
-        .values_list("group_id", flat=True)
-        .first()
-    )
+    group = group_for_user(user=request.user, offering=item.offering_id, members=False)
+    mine = group.pk if group else None
     owns = (
         deliverable.group_id and deliverable.group_id == mine
     ) or deliverable.submitted_by_id == request.user.pk

@@ -28,6 +28,7 @@ class ServerState:
     ready: bool
     pending: str | None
     url: str  # the server's path under HUB_URL, e.g. /user/u7/
+    profile: str = "cpu"  # its user_options' profile (course_hub.profiles)
 
 
 def hub_configured() -> bool:
@@ -78,6 +79,20 @@ def user_ensure(*, name: str, groups: list[str]) -> None:
         have: set[str] = set()
     else:
         have = set(response.json().get("groups", []))
+    _groups_sync(name, have, groups)
+
+
+def user_groups_set(*, name: str, groups: list[str]) -> bool:
+    """Give the hub user `name` exactly these course groups (others of theirs are kept); False when the hub does
+    not know the user (their first log-in brings their groups)."""
+    response = api("GET", f"/users/{quote(name)}", ok=(200, 404))
+    if response.status_code == 404:
+        return False
+    _groups_sync(name, set(response.json().get("groups", [])), groups)
+    return True
+
+
+def _groups_sync(name: str, have: set[str], groups: list[str]) -> None:
     for group in sorted(set(groups) - have):
         api("POST", f"/groups/{quote(group)}", ok=(201, 409))
         api("POST", f"/groups/{quote(group)}/users", ok=(200,), json={"users": [name]})
@@ -93,13 +108,26 @@ def server_state(*, name: str) -> ServerState:
     if not server:
         return ServerState(exists=False, ready=False, pending=None, url=f"/user/{name}/")
     return ServerState(
-        exists=True, ready=bool(server.get("ready")), pending=server.get("pending"), url=server["url"]
+        exists=True,
+        ready=bool(server.get("ready")),
+        pending=server.get("pending"),
+        url=server["url"],
+        profile=(server.get("user_options") or {}).get("profile") or "cpu",
     )
 
 
 def server_start(*, name: str, user_options: dict | None = None) -> None:
-    """Ask the hub to start the user's server (202 while it starts, 201 when started, 400 if running)."""
-    response = api("POST", f"/users/{quote(name)}/server", ok=(201, 202, 400), json=user_options or {})
+    """Ask the hub to start the user's server (202 while it starts, 201 when started, 400 if running); a start the
+    spawner refuses (403: GPU not allowed or quota used up, 503: no GPU free) raises HubError with its reason."""
+    response = api(
+        "POST", f"/users/{quote(name)}/server", ok=(201, 202, 400, 403, 503), json=user_options or {}
+    )
+    if response.status_code in (403, 503):
+        try:
+            reason = response.json().get("message") or response.text
+        except ValueError:
+            reason = response.text
+        raise HubError(reason[:500])
     if response.status_code == 400 and "already running" not in response.text:
         raise HubError(f"starting the server of {name}: {response.text[:300]}")
 

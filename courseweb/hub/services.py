@@ -33,6 +33,10 @@ from graders.release import MANIFEST_NAME
 NOTEBOOK_METADATA_KEY = "course"
 ERR_SERVER_STOPPED = "Your JupyterHub server stopped while starting; please try again."
 ERR_SERVER_SLOW = "Your JupyterHub server did not start within {s} s; please try again."
+ERR_OTHER_PROFILE = (
+    "Your JupyterHub server is running as a {running} server; stop it in JupyterHub (File > Hub Control Panel >"
+    " Stop My Server) to open this homework on a {asked} server, or open it on the {running} server."
+)
 ERR_UNSAFE_PATH = "The release lists a file outside the assignment folder: {path}"
 
 
@@ -40,12 +44,12 @@ def _event(state: str) -> dict[str, str]:
     return {"state": state, "at": timezone.now().isoformat()}
 
 
-def hub_open_create(*, user: Any, assignment: Any, fresh: bool = False) -> HubOpen:
+def hub_open_create(*, user: Any, assignment: Any, fresh: bool = False, profile: str = "cpu") -> HubOpen:
     from courseweb.hub.tasks import open_run
 
     with transaction.atomic():
         row = HubOpen.objects.create(
-            user=user, assignment=assignment, fresh=fresh, events=[_event(OpenState.QUEUED)]
+            user=user, assignment=assignment, fresh=fresh, profile=profile, events=[_event(OpenState.QUEUED)]
         )
         transaction.on_commit(lambda: open_run.delay(row.pk))
     return row
@@ -77,7 +81,7 @@ def hub_open_perform(*, open_id: int) -> str:
     row = HubOpen.objects.select_related("user", "assignment__offering").get(pk=open_id)
     name = hub_username(row.user)
     try:
-        _server_ready(name, course_groups(row.user))
+        _server_ready(name, course_groups(row.user), profile=row.profile)
         _move(row, OpenState.COPYING)
         placed, open_path = place_release(name=name, assignment=row.assignment, fresh=row.fresh)
     except (client.HubError, ValueError, OSError) as exc:
@@ -87,12 +91,14 @@ def hub_open_perform(*, open_id: int) -> str:
     return "done"
 
 
-def _server_ready(name: str, groups: list[str]) -> None:
+def _server_ready(name: str, groups: list[str], *, profile: str = "cpu") -> None:
     client.user_ensure(name=name, groups=groups)
     state = client.server_state(name=name)
+    if state.exists and state.profile != profile:
+        raise client.HubError(ERR_OTHER_PROFILE.format(running=state.profile.upper(), asked=profile.upper()))
     if not state.ready:
         if not state.pending:
-            client.server_start(name=name)
+            client.server_start(name=name, user_options={"profile": profile})
         deadline = time.monotonic() + settings.HUB_SPAWN_WAIT_S
         while True:
             state = client.server_state(name=name)
@@ -169,3 +175,74 @@ def place_release(*, name: str, assignment: Any, fresh: bool) -> tuple[list[dict
         )
         placed.append({"path": target, "action": "written"})
     return placed, open_path
+
+
+# ----- server runs (what the GPU quota counts) -----
+
+
+def _close_open(*, user: Any, at: Any, ended: str) -> int:
+    from courseweb.hub.models import HubUsage
+
+    return HubUsage.objects.filter(user=user, stopped_at__isnull=True).update(stopped_at=at, ended=ended)
+
+
+def usage_start(*, user: Any, profile: str, gpu: dict | None = None) -> Any:
+    """The spawner reports a server start: a run from now, GPU runs counted against the offering that allows them.
+    A run still open (a server that ended without a stop report) is closed now."""
+    from courseweb.hub.models import HubUsage, Profile, UsageEnd
+    from courseweb.hub.selectors import gpu_allowance
+
+    if profile not in Profile.values:
+        raise ValueError(f"unknown profile {profile!r}")
+    now = timezone.now()
+    offering = gpu_allowance(user=user, at=now).offering if profile == Profile.GPU else None
+    with transaction.atomic():
+        _close_open(user=user, at=now, ended=UsageEnd.REPLACED)
+        return HubUsage.objects.create(
+            user=user, offering=offering, profile=profile, started_at=now, gpu=gpu or {}
+        )
+
+
+def usage_stop(*, user: Any) -> int:
+    """The spawner reports a server stop: its open run ends now."""
+    from courseweb.hub.models import UsageEnd
+
+    return _close_open(user=user, at=timezone.now(), ended=UsageEnd.STOPPED)
+
+
+def _active_hub_users() -> set[str]:
+    """Names of the hub users with a server running or starting (the hub's API, page by page)."""
+    names: set[str] = set()
+    offset, limit = 0, 200
+    while True:
+        page = client.api(
+            "GET", "/users", params={"state": "active", "offset": offset, "limit": limit}
+        ).json()
+        names |= {u["name"] for u in page if u.get("servers")}
+        if len(page) < limit:
+            return names
+        offset += limit
+
+
+def usage_reconcile() -> dict[str, list[str]]:
+    """Close the runs of servers the hub no longer runs (stopped without a report), and stop the GPU servers
+    whose user's GPU quota is used up.  Returns the hub users of each."""
+    from courseweb.hub.models import HubUsage, Profile, UsageEnd
+    from courseweb.hub.selectors import gpu_allowance
+
+    if not client.hub_configured():
+        return {"closed": [], "stopped": []}
+    active = _active_hub_users()
+    closed, stopped = [], []
+    now = timezone.now()
+    for row in HubUsage.objects.filter(stopped_at__isnull=True).select_related("user"):
+        name = hub_username(row.user)
+        if name not in active:
+            HubUsage.objects.filter(pk=row.pk, stopped_at__isnull=True).update(
+                stopped_at=now, ended=UsageEnd.RECONCILED
+            )
+            closed.append(name)
+        elif row.profile == Profile.GPU and not gpu_allowance(user=row.user, at=now).may_start:
+            client.api("DELETE", f"/users/{name}/server", ok=(202, 204))
+            stopped.append(name)
+    return {"closed": closed, "stopped": stopped}

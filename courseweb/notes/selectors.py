@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from courseweb.courses.models import Offering
-from courseweb.groups.models import Group, Membership
+from courseweb.groups.models import Group
 from courseweb.lectures.models import Session
 
 from .models import Book, BookAnchor, BookPage, NoteEvent, NoteVersion, ScribedNote
@@ -86,11 +86,6 @@ def anchor_find(*, book: Book, html_id: str) -> BookAnchor:
     if anchor is None:
         raise Http404("No such anchor in this book.")
     return anchor
-
-
-def group_of_user(*, user, offering: Offering) -> Group | None:
-    membership = Membership.objects.filter(user=user, offering=offering).select_related("group").first()
-    return membership.group if membership else None
 
 
 def session_scribing_group(*, session: Session) -> Group | None:

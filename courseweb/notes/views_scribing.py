@@ -17,11 +17,12 @@ from courseweb.access.notes import (
     can_review_note,
 )
 from courseweb.courses.selectors import offering_current
+from courseweb.groups.selectors import group_for_user
 
 from . import scribing
 from .forms import AssignForm, CommentForm, NoteEditForm, ReviewForm
 from .models import NoteStatus, ScribedNote
-from .selectors import group_of_user, sessions_for_scribing, sessions_scribed_by, version_diff
+from .selectors import sessions_for_scribing, sessions_scribed_by, version_diff
 
 
 @require_login
@@ -31,7 +32,7 @@ def scribe_home(request: HttpRequest) -> HttpResponse:
         raise Http404("No course offering yet.")
     check_enrolled(request.user, offering)
     staff = is_course_staff(request.user, offering)
-    group = group_of_user(user=request.user, offering=offering)
+    group = group_for_user(user=request.user, offering=offering, members=False)
     context = {"offering": offering, "staff": staff, "group": group}
     if staff:
         context["sessions"] = sessions_for_scribing(offering=offering)

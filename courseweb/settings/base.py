@@ -248,6 +248,22 @@ COURSE_FILE = Path(
     )
 )
 ASSIGNMENTS_DIR = Path(env.str("ASSIGNMENTS_DIR", default=str(BASE_DIR / "assignments")))
+
+# --- Homework (courseweb/homework, docs/homework.md): every HOMEWORK_* setting, read as settings.HOMEWORK_X ------
+# The filesystem backend's homework folder and the releases' parent; empty: MEDIA_ROOT/homework (at use time).
+HOMEWORK_ROOT = env.str("HOMEWORK_ROOT", default="")
+# Upload limits: one notebook, one hand-in file; the same bytes from the same owner within the window are one
+# submission; anonymous uploads kept per address and hour.
+HOMEWORK_MAX_UPLOAD_BYTES = env.int("HOMEWORK_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+HOMEWORK_MAX_FILE_BYTES = env.int("HOMEWORK_MAX_FILE_BYTES", default=50 * 1024 * 1024)
+HOMEWORK_DUPLICATE_WINDOW_S = env.int("HOMEWORK_DUPLICATE_WINDOW_S", default=120)
+HOMEWORK_QUARANTINE_PER_ADDRESS_PER_HOUR = env.int("HOMEWORK_QUARANTINE_PER_ADDRESS_PER_HOUR", default=10)
+# Grading jobs: the lease a worker renews, engine failures before giving up, how long a queued job waits before
+# it is sent again (a lost message), how often each worker's reaper looks.
+HOMEWORK_LEASE_SECONDS = env.float("HOMEWORK_LEASE_SECONDS", default=30)
+HOMEWORK_MAX_INFRA_RETRIES = env.int("HOMEWORK_MAX_INFRA_RETRIES", default=3)
+HOMEWORK_REQUEUE_QUEUED_AFTER_S = env.float("HOMEWORK_REQUEUE_QUEUED_AFTER_S", default=300)
+HOMEWORK_REAPER_INTERVAL_S = env.float("HOMEWORK_REAPER_INTERVAL_S", default=5)
 NODE_BIN = env.str("NODE_BIN", default="node")
 
 # The site as the OpenID Connect provider of the course's JupyterHub (django-oauth-toolkit, mounted under /o/;

@@ -1,7 +1,7 @@
 """Production: secrets required from the environment, security tightened."""
 
 from .base import *  # noqa: F403
-from .base import STORAGES, env
+from .base import DATABASES, LOGGING, STORAGES, env
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 DEBUG = False
@@ -21,9 +21,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Persistent database connections: each gunicorn thread keeps its connection for a minute instead of opening one per
 # request (2-2.5 ms each on PostgreSQL, bench/README.md); Django checks a kept connection before reusing it, so one
 # the server closed is replaced, not reported as an error. DATABASE_CONN_MAX_AGE=0 goes back to one per request.
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)  # noqa: F405
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 STORAGES = {
     **STORAGES,  # the stored files' backends (base: COURSEWEB_STORAGE)
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -32,4 +32,4 @@ STORAGES = {
 # JSON log lines for the log collector (courseweb/core/observability.py); LOG_FORMAT=plain for reading by eye.
 LOGGING["handlers"]["console"]["formatter"] = (
     "json" if env.str("LOG_FORMAT", default="json") == "json" else "plain"
-)  # noqa: F405
+)

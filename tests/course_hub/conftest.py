@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.course_hub.hubstack import HubStack
+from tests.workers import REPO
 
 
 @pytest.fixture(scope="session")
@@ -14,11 +15,37 @@ def hub_stack(tmp_path_factory, live_server) -> HubStack:
     """The hub logs users in through the test site (pytest-django's live server); members of `s26` may."""
     if not Path("/usr/bin/bwrap").exists():
         pytest.skip("bubblewrap is not installed: the hub's jailed servers cannot start")
+    gpu = fake_gpu_node(tmp_path_factory.mktemp("fake-gpu"))
     stack = HubStack(
-        state_dir=tmp_path_factory.mktemp("hub"), site_url=live_server.url, extra_env={"HUB_OFFERINGS": "s26"}
+        state_dir=tmp_path_factory.mktemp("hub"),
+        site_url=live_server.url,
+        extra_env={"HUB_OFFERINGS": "s26", **gpu},
     ).start()
+    stack.gpu_env = gpu
     yield stack
     stack.stop()
+
+
+FAKE_GPUS = REPO / "tests" / "gpu_runner" / "data" / "synthetic-nvidia-smi-2xA100.csv"
+
+
+def fake_gpu_node(folder: Path) -> dict[str, str]:
+    """The hub's GPU settings for a node with two (synthetic) A100s: `nvidia-smi` a script printing the recorded
+    listing (NVML off), the device nodes plain files, the lease files in a folder of their own."""
+    smi = folder / "nvidia-smi"
+    smi.write_text(f"#!/bin/sh\ncat '{FAKE_GPUS}'\n")
+    smi.chmod(0o755)
+    dev = folder / "dev"
+    dev.mkdir()
+    for name in ("nvidia0", "nvidia1", "nvidiactl", "nvidia-uvm"):
+        (dev / name).write_text("")
+    return {
+        "HUB_GPU_NVML": "0",
+        "HUB_NVIDIA_SMI": str(smi),
+        "GPU_DEV_DIR": str(dev),
+        "GPU_LEASE_DIR": str(folder / "leases"),
+        "GPU_SLOTS_PER_GPU": "1",
+    }
 
 
 @pytest.fixture

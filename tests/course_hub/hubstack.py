@@ -174,9 +174,9 @@ class HubStack:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode()
 
-    def run_code(self, name: str, code: str, *, timeout: float = 120) -> str:
+    def run_code(self, name: str, code: str, *, timeout: float = 120, kernel_name: str = "python3") -> str:
         """Run `code` in a new kernel of the user's server; its stdout (and any error) as text."""
-        status, kernel = self.server_request(name, "POST", "/api/kernels", {"name": "python3"})
+        status, kernel = self.server_request(name, "POST", "/api/kernels", {"name": kernel_name})
         assert status == 201, kernel
         try:
             # A thread of its own: a browser test earlier in this test process (Playwright's sync API) may have

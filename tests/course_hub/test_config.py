@@ -28,6 +28,7 @@ def test_defaults_are_make_runs_ports_and_the_sites_provider(tmp_path):
     assert a.userdata_url == "http://127.0.0.1:8000/o/userinfo/"
     assert a.oauth_callback_url == "http://127.0.0.1:8001/hub/oauth_callback"
     assert a.client_secret == "s3cret" and a.enable_pkce and a.auto_login
+    assert a.logout_redirect_url == "http://127.0.0.1:8000/"  # /hub/logout sends the browser back to the site
     assert a.manage_groups and a.auth_state_groups_key == "oauth_user.groups"
     assert a.allowed_groups == {"course:demo:student", "course:demo:ta", "course:demo:instructor"}
     assert c.JupyterHub.spawner_class == "course_hub.spawner.JailedSpawner"

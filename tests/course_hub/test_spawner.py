@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -104,3 +105,55 @@ def test_a_student_server_keeps_its_files_across_a_restart(hub_stack):
     hub_stack.start_server("u903")
     status, model = hub_stack.server_request("u903", "GET", "/api/contents/notes.txt?content=1")
     assert status == 200 and model["content"] == "kept"
+
+
+def _cgroup_or_skip():
+    from graders.sandbox import open_cgroup
+
+    if os.geteuid() != 0:
+        pytest.skip("the hub is not root here: its servers run without a cgroup (and it logs why)")
+    probe, why = open_cgroup(name="course-hub-probe", memory_bytes=1 << 30, max_pids=64, cpus=1)
+    if probe is None:
+        pytest.skip(f"no writable cgroup here: {why}")
+    probe.remove()
+
+
+def test_each_server_runs_in_a_cgroup_of_its_own_with_its_profiles_limits(hub_stack):
+    from course_hub.data import hub_data
+    from course_hub.settings import hub_settings
+    from graders.sandbox import CGROUP_ROOT, cgroup_v2
+
+    _cgroup_or_skip()
+    cpu = hub_data(hub_settings(hub_stack.env())).profile("cpu")
+    hub_stack.start_server("u904")
+    out = hub_stack.run_code(
+        "u904", "import json, os\nprint(json.dumps([os.getppid(), open('/proc/self/cgroup').read()]))"
+    )
+    server_pid, inside = json.loads(out.strip().splitlines()[-1])  # the kernel's parent: the server
+
+    name = "course-hub/u904"
+    if cgroup_v2():
+        memory, pids = CGROUP_ROOT / name, CGROUP_ROOT / name
+        assert (memory / "memory.max").read_text().strip() == str(cpu.mem_limit_mb * 1024 * 1024)
+        assert (memory / "cpu.max").read_text().split()[0] == str(int(cpu.cpu_limit * 100_000))
+        seen_path = next(line for line in inside.splitlines() if line.startswith("0::")).split(":", 2)[2]
+    else:
+        memory, pids = CGROUP_ROOT / "memory" / name, CGROUP_ROOT / "pids" / name
+        assert int((memory / "memory.limit_in_bytes").read_text()) == cpu.mem_limit_mb * 1024 * 1024
+        seen_path = next(line for line in inside.splitlines() if ":memory:" in line).split(":", 2)[2]
+    assert (pids / "pids.max").read_text().strip() == str(cpu.pids_max)
+    assert seen_path in ("/", f"/{name}"), inside  # "/": the jail's own cgroup namespace is rooted there
+
+    def ns_pid(host_pid: str) -> int | None:
+        try:
+            status = Path(f"/proc/{host_pid}/status").read_text()
+        except OSError:
+            return None
+        return int(next(line for line in status.splitlines() if line.startswith("NSpid:")).split()[-1])
+
+    members = (memory / "cgroup.procs").read_text().split()
+    server = [p for p in members if ns_pid(p) == server_pid]
+    assert server and b"jail_entry" in Path(f"/proc/{server[0]}/cmdline").read_bytes(), members
+
+    hub_stack.stop_server("u904")
+    assert not memory.exists() and not pids.exists()

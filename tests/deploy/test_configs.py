@@ -8,6 +8,7 @@ needs base images from a registry, which this machine cannot pull: documented in
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import shutil
@@ -41,14 +42,13 @@ def _site_upload_limits() -> dict[str, int]:
     django.setup()
     from django.conf import settings
 
-    from courseweb.homework.services import manual
     from courseweb.homework.services.submissions import max_upload_bytes
     from courseweb.lectures.forms import max_material_bytes
 
     return {
         "notebook": max_upload_bytes(),
         "material": max_material_bytes(),
-        "hand-in file": int(getattr(settings, "HOMEWORK_MAX_FILE_BYTES", manual.DEFAULT_MAX_FILE_BYTES)),
+        "hand-in file": settings.HOMEWORK_MAX_FILE_BYTES,
     }
 
 
@@ -83,6 +83,121 @@ def test_the_image_runs_as_a_non_root_user_with_a_healthcheck_on_healthz():
     assert len(health) == 1 and "/healthz" in health[0]
     cmd = [s["value"] for s in steps if s["instruction"] == "CMD"][-1]
     assert "gunicorn" in cmd and "deploy/gunicorn.conf.py" in cmd
+
+
+def _stages(steps: list[dict]) -> list[list[dict]]:
+    """The Dockerfile's build stages, each from its FROM on."""
+    stages: list[list[dict]] = []
+    for step in steps:
+        if step["instruction"] == "FROM":
+            stages.append([])
+        stages[-1].append(step)
+    return stages
+
+
+LABEXT_DEST = "/usr/local/share/jupyter/labextensions/course-hub-submit"
+
+
+def test_the_image_builds_the_lab_extension_from_its_lockfile_with_bin_build_labextension():
+    """The Submit button's JupyterLab extension: built in a stage of its own by the same script as bin/bootstrap,
+    for the stage's Python (the same base image, so the same prefix as the image's), with a Node its build tools
+    accept; the image takes the built extension into its own JupyterLab's labextensions folder."""
+    stages = _stages(_dockerfile())
+    final = stages[-1]
+    assert final[0]["value"].startswith("python:3.11")
+    built = [
+        s
+        for s in stages
+        if any("bin/build-labextension" in x["value"] for x in s if x["instruction"] == "RUN")
+    ]
+    assert len(built) == 1, "one stage runs bin/build-labextension"
+    stage = built[0]
+    base, _, name = stage[0]["value"].partition(" AS ")
+    assert base.strip() == final[0]["value"].strip(), "the same Python (prefix /usr/local) as the image"
+    runs = [x["value"] for x in stage if x["instruction"] == "RUN"]
+    assert any(r.split() == ["bin/build-labextension", "python"] for r in runs), runs
+    assert any("-c requirements.lock jupyter_builder" in r for r in runs), (
+        "jupyter_builder from the lock file"
+    )
+    copies = [x["value"].split() for x in stage if x["instruction"] == "COPY"]
+    assert [
+        "course_hub/labextension",
+        "course_hub/labextension",
+    ] in copies  # its package-lock.json and sources
+    assert ["bin/build-labextension", "bin/"] in copies
+    node = next(c[0].removeprefix("--from=") for c in copies if c[-1] == "/usr/local/bin/node")
+    lock = json.loads((REPO / "course_hub" / "labextension" / "package-lock.json").read_text())
+    wanted = lock["packages"]["node_modules/@rspack/core"]["engines"]["node"]  # "^20.19.0 || >=22.12.0"
+    major = int(re.match(r"node:(\d+)", node).group(1))
+    assert f">={major}." in wanted.replace(" ", ""), (node, wanted)
+    taken = [
+        x["value"].split() for x in final if x["instruction"] == "COPY" and x["value"].startswith("--from=")
+    ]
+    assert [f"--from={name.strip()}", LABEXT_DEST, LABEXT_DEST] in taken, taken
+
+
+def test_the_build_context_leaves_out_node_modules_the_venv_and_the_hosts_files(tmp_path):
+    """.dockerignore, read by docker's own matching rules (docker-py's `exclude_paths`, from Debian's
+    python3-docker, which docker-compose brings): on a tree with the host's usual leftovers, and on this checkout."""
+    probe = (
+        "import json, sys\n"
+        "from docker.utils.build import exclude_paths\n"
+        "root = sys.argv[1]\n"
+        "patterns = [l.strip() for l in open(root + '/.dockerignore') if l.strip() and not l.startswith('#')]\n"
+        "print(json.dumps(sorted(exclude_paths(root, patterns))))\n"
+    )
+
+    def context(root: Path) -> set[str]:
+        found = subprocess.run(["/usr/bin/python3", "-c", probe, str(root)], capture_output=True, text=True)
+        if "No module named 'docker'" in found.stderr:
+            skip_or_fail(
+                "python3-docker is not installed (docker-compose brings it; bin/bootstrap installs that)"
+            )
+        assert found.returncode == 0, found.stderr
+        return set(json.loads(found.stdout))
+
+    kept = [
+        "manage.py",
+        "requirements.lock",
+        "bin/build-labextension",
+        "course_hub/labextension/package.json",
+        "course_hub/labextension/package-lock.json",
+        "course_hub/labextension/src/index.js",
+        "courseweb/static/courseweb/site.css",
+        "assignments/hw1/data/train.csv",
+    ]
+    left_out = [
+        ".git/HEAD",
+        ".venv/bin/python",
+        "node_modules/htmx.org/package.json",
+        "course_hub/labextension/node_modules/@rspack/core/package.json",
+        "course_hub/labextension/build/package.json",
+        "courseweb/static/vendor/htmx.min.js",
+        "staticfiles/admin/base.css",
+        "var/db.sqlite3",
+        "var/hub/homes/u1/work.ipynb",
+        "media/submissions/1.ipynb",
+        ".env",
+        "courseweb/__pycache__/urls.cpython-311.pyc",
+        "courseweb.egg-info/PKG-INFO",
+        ".pytest_cache/README.md",
+    ]
+    for path in kept + left_out:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("x")
+    shutil.copy(REPO / ".dockerignore", tmp_path / ".dockerignore")
+    sent = context(tmp_path)
+    assert set(kept) <= sent, set(kept) - sent
+    assert not sent & set(left_out), sent & set(left_out)
+
+    sent = context(REPO)
+    assert {
+        "deploy/docker/Dockerfile",
+        "bin/build-labextension",
+        "course_hub/labextension/package-lock.json",
+    } <= sent
+    heavy = ("node_modules/", ".venv/", ".git/", "var/", "media/", "course_hub/labextension/build/")
+    assert not [p for p in sent if p.startswith(heavy) or "/node_modules/" in p]
 
 
 def _image_env() -> dict[str, str]:

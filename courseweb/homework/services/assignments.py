@@ -25,6 +25,8 @@ from courseweb.homework.engine import engine_limits, engine_release
 from courseweb.homework.models import Assignment, GpuFallback, LatePolicy
 from courseweb.homework.storage import homework_root
 from courseweb.lectures.models import Session
+from graders import format as fmt
+from graders.release import CellManifest, ReleaseManifest
 
 log = logging.getLogger(__name__)
 
@@ -128,15 +130,19 @@ def course_config_read(*, source: Path, key: str) -> CourseConfig:
     )
 
 
-def _notebook_summary(manifest: Any) -> dict[str, Any]:
+def _kind(cell: CellManifest) -> str | None:
+    return fmt.graded_kind(grade=cell.grade, solution=cell.solution, task=cell.task)
+
+
+def _notebook_summary(manifest: ReleaseManifest) -> dict[str, Any]:
     """Per notebook stem: every grade id, the auto-graded tests, the manually graded cells and points."""
     out: dict[str, Any] = {}
     for stem, cells in manifest.notebooks.items():
         out[stem] = {
             "grade_ids": [c.grade_id for c in cells],
-            "tests": [c.grade_id for c in cells if c.grade and not c.solution and not c.task],
-            "manual": [c.grade_id for c in cells if (c.grade and c.solution) or c.task],
-            "points": {c.grade_id: c.points for c in cells if c.grade or c.task},
+            "tests": [c.grade_id for c in cells if _kind(c) == fmt.TEST_CELL],
+            "manual": [c.grade_id for c in cells if _kind(c) == fmt.MANUAL_CELL],
+            "points": {c.grade_id: c.points for c in cells if _kind(c) is not None},
         }
     return out
 
@@ -230,7 +236,7 @@ def assignment_sync(*, offering: Offering, key: str, source: Path, report: SyncR
 
 def assignments_sync(*, offering: Offering, root: Path | None = None) -> SyncReport:
     """Sync every `<root>/<key>/source/` folder (root defaults to the ASSIGNMENTS_DIR setting)."""
-    root = Path(root or getattr(settings, "ASSIGNMENTS_DIR", settings.BASE_DIR / "assignments"))
+    root = Path(root or settings.ASSIGNMENTS_DIR)
     report = SyncReport()
     if not root.is_dir():
         return report

@@ -5,14 +5,18 @@ row (who, when, from, to), which is the log staff read.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.homework.deadlines import deadline_for_user
 from courseweb.homework.models import Assignment, CountedChoice, Submission, SubmissionMember
+
+if TYPE_CHECKING:
+    from courseweb.accounts.models import User
 
 ERR_NOT_YOURS = "You can only choose among your own group's submissions."
 ERR_CLOSED = (
@@ -26,17 +30,14 @@ class ChoiceRejected(ValueError):
         self.status = status
 
 
-def _owner(*, user: Any, assignment: Assignment) -> dict[str, Any]:
-    group_id = (
-        Membership.objects.filter(offering_id=assignment.offering_id, user=user)
-        .values_list("group_id", flat=True)
-        .first()
-    )
+def _owner(*, user: User, assignment: Assignment) -> dict[str, Any]:
+    group = group_for_user(user=user, offering=assignment.offering_id, members=False)
+    group_id = group.pk if group else None
     return {"group_id": group_id, "user": None} if group_id else {"group_id": None, "user": user}
 
 
 def counted_choose(
-    *, user: Any, assignment: Assignment, submission: Submission | None, now: Any = None
+    *, user: User, assignment: Assignment, submission: Submission | None, now: datetime | None = None
 ) -> CountedChoice:
     """Make `submission` (None: the default) the one that counts for the user's group; raises ChoiceRejected."""
     from courseweb.gradebook.grades import grade_inputs_load, item_grade
@@ -57,7 +58,8 @@ def counted_choose(
         cutoff = timezone.localtime(deadline.cutoff_at).strftime("%Y-%m-%d %H:%M")
         raise ChoiceRejected(ERR_CLOSED.format(cutoff=cutoff), status=403)
     with transaction.atomic():
-        Assignment.objects.select_for_update(of=("self",)).filter(pk=assignment.pk).first()  # one change at a time
+        # one change at a time
+        Assignment.objects.select_for_update(of=("self",)).filter(pk=assignment.pk).first()
         inputs = grade_inputs_load(offering=assignment.offering, items=[assignment.item], users=[user])
         previous = item_grade(inputs=inputs, item=assignment.item, user_id=user.pk).submission_id
         return CountedChoice.objects.create(

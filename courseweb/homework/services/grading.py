@@ -8,12 +8,13 @@ never produces two results: only the holder of the current lease can finish the 
 from __future__ import annotations
 
 import logging
-import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -29,22 +30,12 @@ from courseweb.homework.models import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LEASE_S = 30
-DEFAULT_MAX_INFRA_RETRIES = 3
-DEFAULT_REQUEUE_QUEUED_AFTER_S = 300
+GRADE_JOB_TASK = "homework.grade_job"  # the Celery task that grades one job (courseweb/homework/tasks.py)
 ERR_INFRA_GAVE_UP = "Grading failed {n} times for reasons outside your notebook; the staff have been told."
 
 
-def setting(name: str, default: float) -> float:
-    """A homework setting: Django settings first, then the environment (workers in tests), then the default."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name, default)
-    return float(value)
-
-
 def lease_seconds() -> float:
-    return setting("HOMEWORK_LEASE_SECONDS", DEFAULT_LEASE_S)
+    return float(settings.HOMEWORK_LEASE_SECONDS)
 
 
 def _event(phase: str, **extra: Any) -> dict[str, Any]:
@@ -52,11 +43,14 @@ def _event(phase: str, **extra: Any) -> dict[str, Any]:
 
 
 def job_enqueue(*, job_id: int, queue: str, countdown: float = 0) -> None:
-    """Send the task after the surrounding transaction commits (the worker must see the row)."""
-    from courseweb.homework.tasks import grade_job
+    """Send the task after the surrounding transaction commits (the worker must see the row).
+
+    The task is sent by its name (`courseweb/homework/tasks.py` registers it under `GRADE_JOB_TASK`), so this
+    module does not import the tasks module, which imports it.
+    """
 
     def send() -> None:
-        grade_job.apply_async(args=[job_id], queue=queue, countdown=countdown or None)
+        current_app.send_task(GRADE_JOB_TASK, args=[job_id], queue=queue, countdown=countdown or None)
 
     transaction.on_commit(send)
 
@@ -67,7 +61,7 @@ class Route:
 
     queue: str  # "grading" (CPU workers) or "gpu" (workers on GPU nodes)
     profile: str  # "cpu" or "gpu"
-    limits: dict[str, Any]
+    limits: dict[str, object]
 
 
 def grading_route(*, assignment: Assignment) -> Route:
@@ -84,7 +78,7 @@ def grading_route(*, assignment: Assignment) -> Route:
     gpu = Route(
         queue="gpu", profile="gpu", limits={**(assignment.limits or {}), **(assignment.gpu_limits or {})}
     )
-    if int(getattr(settings, "GPU_NODES", 0) or 0) > 0:
+    if settings.GPU_NODES > 0:
         return gpu
     return gpu if assignment.gpu_fallback == GpuFallback.WAIT else cpu
 
@@ -117,9 +111,8 @@ class Claim:
     storage_path: str
     stem: str
     source_dir: str
-    limits: dict[str, Any]
+    route: Route  # the queue and limit profile `grading_route` chose when the job was created
     seed: int
-    profile: str = "cpu"
     gpu_memory_mb: int = 0
 
 
@@ -155,9 +148,8 @@ def job_claim(*, job_id: int, worker: str) -> Claim | None:
             storage_path=sub.storage_path,
             stem=sub.stem,
             source_dir=sub.assignment.source_dir,
-            limits=dict(job.limits or {}),
+            route=Route(queue=job.queue, profile=job.limit_profile, limits=dict(job.limits or {})),
             seed=int(sub.content_hash[:8], 16),
-            profile=job.limit_profile,
             gpu_memory_mb=int(sub.assignment.gpu_memory_mb or 0),
         )
 
@@ -172,21 +164,38 @@ def job_heartbeat(*, job_id: int, token: str) -> bool:
     )
 
 
-def job_progress(*, job_id: int, token: str, progress: dict[str, Any], event: dict[str, Any] | None) -> None:
+def job_progress(
+    *, job_id: int, token: str, progress: Mapping[str, object], event: Mapping[str, object] | None
+) -> None:
     """Store the engine's latest progress report (and a phase event with its timestamp)."""
     with transaction.atomic():
         job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id, lease_token=token).first()
         if job is None or job.state != JobState.RUNNING:
             return
-        job.progress = progress
+        job.progress = dict(progress)
         fields = ["progress"]
         if event is not None:
-            job.events = [*job.events, _event(**event)]
+            job.events = [*job.events, {**event, "at": timezone.now().isoformat()}]
             fields.append("events")
         job.save(update_fields=fields)
 
 
-def job_complete(*, job_id: int, token: str, outcome: dict[str, Any]) -> bool:
+class JobOutcome(TypedDict, total=False):
+    """What a finished grading run stores on its job (`runner.outcome_from_result` makes it from the engine's
+    result; tests give the fields they need)."""
+
+    score: float
+    max_score: float
+    needs_manual: bool
+    cells: dict[str, dict[str, dict[str, object]]]  # stem -> grade id -> score, max_score, status, message
+    flags: list[str]
+    engine: dict[str, object]  # timings, resources, sandbox (the runner adds the profile and the GPU)
+    error: str
+    source_hash: str
+    feedback_dir: str
+
+
+def job_complete(*, job_id: int, token: str, outcome: JobOutcome) -> bool:
     """Record the engine's result if we still hold the lease; exactly one result per job."""
     with transaction.atomic():
         job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
@@ -208,7 +217,7 @@ def job_complete(*, job_id: int, token: str, outcome: dict[str, Any]) -> bool:
 
 def job_infra_failure(*, job_id: int, token: str, error: str) -> str:
     """The engine itself failed (not the notebook): requeue with a back-off, up to a bounded number of times."""
-    retries = int(setting("HOMEWORK_MAX_INFRA_RETRIES", DEFAULT_MAX_INFRA_RETRIES))
+    retries = int(settings.HOMEWORK_MAX_INFRA_RETRIES)
     with transaction.atomic():
         job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
         if job is None or job.state != JobState.RUNNING or job.lease_token != token:
@@ -239,9 +248,7 @@ def jobs_reap(*, now: datetime | None = None) -> list[int]:
     """
     now = now or timezone.now()
     requeued: list[int] = []
-    stale_after = timedelta(
-        seconds=setting("HOMEWORK_REQUEUE_QUEUED_AFTER_S", DEFAULT_REQUEUE_QUEUED_AFTER_S)
-    )
+    stale_after = timedelta(seconds=float(settings.HOMEWORK_REQUEUE_QUEUED_AFTER_S))
     expired = list(
         GradingJob.objects.filter(state=JobState.RUNNING, lease_expires_at__lt=now).values_list(
             "pk", flat=True

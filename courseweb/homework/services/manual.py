@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.homework import storage
 from courseweb.homework.models import (
     Deliverable,
@@ -29,7 +29,10 @@ from courseweb.homework.models import (
 )
 from courseweb.notifications.events import extension_granted, manual_grade_saved
 
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
+if TYPE_CHECKING:
+    from courseweb.accounts.models import User
+    from courseweb.courses.models import CourseworkItem
+
 SIGNATURES = {
     b"%PDF-": "PDF",
     b"PK\x03\x04": "zip",
@@ -66,20 +69,19 @@ ERR_UNKNOWN_CELL = "{grade_id} is not a manually graded cell of this notebook."
 ERR_EXTENSION_OWNER = "An extension is for one group or one student."
 
 
-def _group_id(*, user: Any, offering_id: int) -> int | None:
-    return (
-        Membership.objects.filter(offering_id=offering_id, user=user)
-        .values_list("group_id", flat=True)
-        .first()
-    )
+def _group_id(*, user: User, offering_id: int) -> int | None:
+    group = group_for_user(user=user, offering=offering_id, members=False)
+    return group.pk if group else None
 
 
-def deliverable_file_create(*, user: Any, item: Any, label: str, filename: str, data: bytes) -> Deliverable:
+def deliverable_file_create(
+    *, user: User, item: CourseworkItem, label: str, filename: str, data: bytes
+) -> Deliverable:
     label = (label or "").strip()
     if not label or len(label) > 120:
         raise ValueError(ERR_LABEL)
     name = PurePath(filename or "file").name[:255]
-    limit = int(getattr(settings, "HOMEWORK_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
+    limit = settings.HOMEWORK_MAX_FILE_BYTES
     if not data:
         raise ValueError(ERR_FILE_EMPTY)
     if len(data) > limit:
@@ -118,7 +120,7 @@ def deliverable_file_create(*, user: Any, item: Any, label: str, filename: str, 
         raise
 
 
-def deliverable_link_create(*, user: Any, item: Any, label: str, url: str) -> Deliverable:
+def deliverable_link_create(*, user: User, item: CourseworkItem, label: str, url: str) -> Deliverable:
     label = (label or "").strip()
     if not label or len(label) > 120:
         raise ValueError(ERR_LABEL)
@@ -137,7 +139,7 @@ def deliverable_link_create(*, user: Any, item: Any, label: str, url: str) -> De
 
 
 def manual_cell_grade_set(
-    *, grader: Any, submission: Submission, grade_id: str, points: float, comment: str = ""
+    *, grader: User, submission: Submission, grade_id: str, points: float, comment: str = ""
 ) -> ManualGrade:
     """A TA's score for a written answer (a cell the engine marks needs_manual)."""
     summary = submission.assignment.notebooks.get(submission.stem, {})
@@ -163,8 +165,8 @@ def manual_cell_grade_set(
 
 def item_grade_set(
     *,
-    grader: Any,
-    item: Any,
+    grader: User,
+    item: CourseworkItem,
     group_id: int | None,
     user_id: int | None,
     criteria: dict[int, float],
@@ -188,7 +190,7 @@ def item_grade_set(
         total = float(criteria.get(0, 0))
         if not 0 <= total <= float(item.points):
             raise ValueError(ERR_POINTS.format(what=item.title, max_points=float(item.points)))
-    owner = {"group_id": group_id} if group_id else {"user_id": user_id}
+    owner: dict[str, Any] = {"group_id": group_id} if group_id else {"user_id": user_id}
     with transaction.atomic():
         grade, _ = ManualGrade.objects.update_or_create(
             item=item,
@@ -207,8 +209,8 @@ def item_grade_set(
 
 def extension_grant(
     *,
-    by: Any,
-    item: Any,
+    by: User,
+    item: CourseworkItem,
     due_at: datetime,
     group_id: int | None = None,
     user_id: int | None = None,
@@ -216,7 +218,7 @@ def extension_grant(
 ) -> Extension:
     if bool(group_id) == bool(user_id):
         raise ValueError(ERR_EXTENSION_OWNER)
-    owner = {"group_id": group_id} if group_id else {"user_id": user_id}
+    owner: dict[str, Any] = {"group_id": group_id} if group_id else {"user_id": user_id}
     with transaction.atomic():
         Extension.objects.filter(item=item, **owner).delete()
         extension = Extension.objects.create(

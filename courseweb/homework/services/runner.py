@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -26,6 +25,7 @@ from courseweb.homework import storage
 from courseweb.homework.engine import engine_autograde
 from courseweb.homework.services.grading import (
     Claim,
+    JobOutcome,
     job_claim,
     job_complete,
     job_heartbeat,
@@ -34,6 +34,7 @@ from courseweb.homework.services.grading import (
     lease_seconds,
 )
 from gpu_runner import GpuLease, device_nodes, gpu_inventory, gpu_lease
+from graders import AutogradeResult, ProgressEvent
 
 log = logging.getLogger(__name__)
 PROGRESS_MIN_INTERVAL_S = 0.5
@@ -64,15 +65,14 @@ class ProgressReporter:
         self.last_key: tuple[str, str] | None = None
         self.last_write = 0.0
 
-    def __call__(self, event: Any) -> None:
-        phase = str(getattr(event, "phase", "") or "")
-        notebook = str(getattr(event, "notebook", "") or "")
+    def __call__(self, event: ProgressEvent) -> None:
+        phase, notebook = event.phase, event.notebook or ""
         progress = {
             "phase": phase,
             "notebook": notebook,
-            "cell_index": getattr(event, "cell_index", None),
-            "cell_count": getattr(event, "cell_count", None),
-            "message": str(getattr(event, "message", "") or "")[:200],
+            "cell_index": event.cell_index,
+            "cell_count": event.cell_count,
+            "message": event.message[:200],
             "attempt": self.claim.attempt,
         }
         key = (phase, notebook)
@@ -88,21 +88,7 @@ class ProgressReporter:
             log.exception("progress report for job %s failed", self.claim.job_id)
 
 
-def _as_dict(result: Any) -> dict[str, Any]:
-    data = result.to_json() if hasattr(result, "to_json") else result
-    return json.loads(data) if isinstance(data, str | bytes) else dict(data)
-
-
-def _plain(value: Any) -> Any:
-    """Mappings and sequences (the engine may hand out read-only views) as JSON-ready dicts and lists."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _feedback_write(*, result: Any, job_id: int, attempt: int) -> str:
+def _feedback_write(*, result: AutogradeResult, job_id: int, attempt: int) -> str:
     """Store each feedback notebook as feedback/<job>/<attempt>/<stem>.ipynb; returns the common prefix.
 
     The files go through the homework storage, so a web host without this worker's disk can show them.
@@ -110,44 +96,42 @@ def _feedback_write(*, result: Any, job_id: int, attempt: int) -> str:
     prefix = f"feedback/{job_id}/{attempt}"
     for stale in storage.files_under(prefix):  # an earlier run of this attempt
         storage.homework_storage().delete(stale)
-    for stem, nb_result in (getattr(result, "notebooks", None) or {}).items():
-        feedback = getattr(nb_result, "feedback_notebook", None)
-        if feedback is None:
-            continue
-        if isinstance(feedback, str | Path) and Path(feedback).is_file():
-            data = Path(feedback).read_bytes()
-        else:
-            text = feedback if isinstance(feedback, str) else json.dumps(_plain(feedback))
-            data = text.encode("utf-8")
+    for stem, nb_result in result.notebooks.items():
+        data = json.dumps(nb_result.feedback_notebook, default=_mapping_as_dict).encode("utf-8")
         storage.file_write(name=f"{prefix}/{stem}.ipynb", data=data)
     return prefix
 
 
-def _cells(data: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for stem, nb in (data.get("notebooks") or {}).items():
-        cells = nb.get("cells", {}) if isinstance(nb, dict) else {}
-        out[stem] = {
-            gid: {k: cell.get(k) for k in ("score", "max_score", "status", "message")}
-            for gid, cell in cells.items()
-        }
-    return out
+def _mapping_as_dict(value: object) -> dict[str, object]:
+    """JSON for the read-only mappings a feedback notebook may hold."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def outcome_from_result(*, result: Any, job_id: int, attempt: int = 1) -> dict[str, Any]:
-    """The job fields to store from an AutogradeResult."""
-    data = _as_dict(result)
-    return {
-        "score": float(data.get("score") or 0),
-        "max_score": float(data.get("max_score") or 0),
-        "needs_manual": bool(data.get("needs_manual")),
-        "cells": _cells(data),
-        "flags": list(data.get("flags") or []),
-        "engine": {k: data.get(k) for k in ("timings", "resources", "sandbox")},
-        "error": str(data.get("error") or ""),
-        "source_hash": str(data.get("source_hash") or ""),
-        "feedback_dir": _feedback_write(result=result, job_id=job_id, attempt=attempt),
-    }
+def outcome_from_result(*, result: AutogradeResult, job_id: int, attempt: int = 1) -> JobOutcome:
+    """The one conversion of the engine's result into the job's stored outcome (feedback notebooks written)."""
+    return JobOutcome(
+        score=result.score,
+        max_score=result.max_score,
+        needs_manual=result.needs_manual,
+        cells={
+            stem: {
+                gid: {"score": c.score, "max_score": c.max_score, "status": c.status, "message": c.message}
+                for gid, c in nb.cells.items()
+            }
+            for stem, nb in result.notebooks.items()
+        },
+        flags=list(result.flags),
+        engine={
+            "timings": {k: round(v, 4) for k, v in result.timings.items()},
+            "resources": result.resources.to_json(),
+            "sandbox": result.sandbox,
+        },
+        error=result.error or "",
+        source_hash=result.source_hash,
+        feedback_dir=_feedback_write(result=result, job_id=job_id, attempt=attempt),
+    )
 
 
 @contextlib.contextmanager
@@ -157,7 +141,7 @@ def _gpu_for(claim: Claim) -> Iterator[GpuLease | None]:
     A GPU job on a node without a GPU, or whose GPUs stay busy, is an infrastructure failure: it is retried
     (and in the end failed with the staff told) rather than silently graded without a GPU.
     """
-    if claim.profile != "gpu":
+    if claim.route.profile != "gpu":
         yield None
         return
     with gpu_lease(
@@ -196,14 +180,14 @@ def grading_run(*, job_id: int, worker: str) -> str:
                 submission=submission_dir,
                 seed=claim.seed,
                 on_progress=ProgressReporter(claim),
-                limits=claim.limits or None,
+                limits=claim.route.limits or None,
                 env=gpu.env if gpu else None,
                 devices=tuple(device_nodes(gpu.gpu, dev_dir=Path(settings.GPU_DEV_DIR))) if gpu else (),
             )
             outcome = outcome_from_result(result=result, job_id=job_id, attempt=claim.attempt)
             outcome["engine"] = {
                 **outcome["engine"],
-                "profile": claim.profile,
+                "profile": claim.route.profile,
                 "gpu": gpu.describe() if gpu else None,
             }
     except Exception as exc:

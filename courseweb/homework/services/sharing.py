@@ -11,14 +11,17 @@ published and nothing is shown (`shared_solutions` in `courseweb.homework.select
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
-from courseweb.groups.models import Membership
+from courseweb.groups.selectors import group_for_user
 from courseweb.homework.deadlines import last_cutoff
 from courseweb.homework.models import Assignment, SharedSolution
+
+if TYPE_CHECKING:
+    from courseweb.accounts.models import User
 
 ERR_SHARING_OFF = "Sharing solutions is off for this homework; the course staff decide when to turn it on."
 ERR_NEVER = "This homework has no hard cut-off yet, so its solutions cannot be shared."
@@ -50,13 +53,10 @@ def sharing_open(*, assignment: Assignment, at: datetime) -> tuple[bool, datetim
     return bool(assignment.sharing_enabled and cutoff is not None and at > cutoff), cutoff
 
 
-def solution_owner(*, user: Any, assignment: Assignment) -> dict[str, Any]:
+def solution_owner(*, user: User, assignment: Assignment) -> dict[str, int | None]:
     """The owner a student publishes for: their group in the offering, else the student alone."""
-    group_id = (
-        Membership.objects.filter(offering_id=assignment.offering_id, user_id=user.pk)
-        .values_list("group_id", flat=True)
-        .first()
-    )
+    group = group_for_user(user=user.pk, offering=assignment.offering_id, members=False)
+    group_id = group.pk if group else None
     return {"group_id": group_id, "user_id": None} if group_id else {"group_id": None, "user_id": user.pk}
 
 
@@ -71,7 +71,7 @@ def _check_open(*, assignment: Assignment, at: datetime) -> None:
         raise SharingRefused(ERR_TOO_EARLY.format(cutoff=shown), status=403)
 
 
-def solution_publish(*, user: Any, assignment: Assignment, now: datetime | None = None) -> SharedSolution:
+def solution_publish(*, user: User, assignment: Assignment, now: datetime | None = None) -> SharedSolution:
     """Publish the counted submission of the user's group (the grade pipeline's choice); publishing again keeps
     the row already published. Raises SharingRefused with one of the module's messages."""
     from courseweb.gradebook.grades import grade_inputs_load, item_grade
@@ -95,7 +95,7 @@ def solution_publish(*, user: Any, assignment: Assignment, now: datetime | None 
         )
 
 
-def solution_withdraw(*, user: Any, assignment: Assignment, now: datetime | None = None) -> SharedSolution:
+def solution_withdraw(*, user: User, assignment: Assignment, now: datetime | None = None) -> SharedSolution:
     """Hide the user's group's published solution at once (the row stays, marked withdrawn)."""
     at = now or timezone.now()
     owner = solution_owner(user=user, assignment=assignment)

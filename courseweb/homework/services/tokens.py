@@ -9,12 +9,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 
 from courseweb.homework.models import ApiToken
+
+if TYPE_CHECKING:
+    from courseweb.accounts.models import User
 
 TOKEN_PREFIX = "dote"
 MAX_ACTIVE_TOKENS = 10
@@ -37,7 +40,7 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def api_token_create(*, user: Any, name: str) -> NewToken:
+def api_token_create(*, user: User, name: str) -> NewToken:
     """Create a token; the returned `secret` is the only time the full token is available."""
     name = (name or "").strip()
     if not name or len(name) > 80:
@@ -54,7 +57,7 @@ def api_token_create(*, user: Any, name: str) -> NewToken:
     return NewToken(token=token, secret=secret)
 
 
-def api_token_rotate_for_hub(*, user: Any) -> NewToken:
+def api_token_rotate_for_hub(*, user: User) -> NewToken:
     """A new token for the user's JupyterHub server, revoking the one its previous start got."""
     with transaction.atomic():
         ApiToken.objects.select_for_update().filter(
@@ -66,7 +69,7 @@ def api_token_rotate_for_hub(*, user: Any) -> NewToken:
     return NewToken(token=token, secret=secret)
 
 
-def api_token_revoke(*, user: Any, token_id: int) -> ApiToken:
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update(of=("self",)).filter(pk=token_id, user=user).first()
         if token is None:
@@ -77,7 +80,7 @@ def api_token_revoke(*, user: Any, token_id: int) -> ApiToken:
     return token
 
 
-def api_token_authenticate(*, raw: str) -> Any | None:
+def api_token_authenticate(*, raw: str) -> User | None:
     """The active user owning this token, or None (unknown, revoked, or inactive account)."""
     raw = (raw or "").strip()
     if not raw.startswith(f"{TOKEN_PREFIX}_"):

@@ -12,7 +12,7 @@ import json
 import socket
 import stat
 import tarfile
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 
 import boto3
 import pytest
@@ -29,6 +29,7 @@ from courseweb.homework.services.manual import deliverable_file_create
 from courseweb.homework.services.runner import grading_run, outcome_from_result
 from courseweb.homework.services.submissions import submission_create
 from courseweb.settings.base import stored_files
+from graders import AutogradeResult, CellResult, NotebookResult
 from tests.courseweb.homework.notebooks import ANSWERS_RIGHT, student_notebook, to_bytes
 from tests.factories import CourseworkItemFactory, EnrollmentFactory, UserFactory
 
@@ -57,13 +58,12 @@ def outsider(offering):
 # --- the filesystem default ------------------------------------------------------------------------------
 
 
-class _EngineResult:
-    """The engine's result as the runner reads it: `to_json()` and a feedback notebook per stem."""
-
-    notebooks = {"tiny": SimpleNamespace(feedback_notebook={"nbformat": 4, "cells": [], "metadata": {}})}
-
-    def to_json(self) -> str:
-        return json.dumps({"score": 1.0, "max_score": 2.0})
+def _engine_result() -> AutogradeResult:
+    """An engine result with one notebook's feedback (a read-only mapping inside, as the engine may hand out)."""
+    feedback = {"nbformat": 4, "cells": [], "metadata": MappingProxyType({"kernelspec": {"name": "python3"}})}
+    cells = {"t": CellResult(score=1.0, max_score=2.0, status="failed", message="no")}
+    notebook = NotebookResult(cells=cells, score=1.0, max_score=2.0, feedback_notebook=feedback)
+    return AutogradeResult(score=1.0, max_score=2.0, needs_manual=False, notebooks={"tiny": notebook})
 
 
 def test_the_filesystem_default_keeps_the_content_addressed_read_only_layout(
@@ -85,10 +85,13 @@ def test_the_filesystem_default_keeps_the_content_addressed_read_only_layout(
     assert hand_in.storage_path == f"deliverables/{_sha(PDF)[:2]}/{_sha(PDF)}.pdf"
     assert (root / hand_in.storage_path).read_bytes() == PDF
 
-    outcome = outcome_from_result(result=_EngineResult(), job_id=41, attempt=2)
+    outcome = outcome_from_result(result=_engine_result(), job_id=41, attempt=2)
     assert outcome["feedback_dir"] == "feedback/41/2"
+    assert outcome["cells"] == {
+        "tiny": {"t": {"score": 1.0, "max_score": 2.0, "status": "failed", "message": "no"}}
+    }
     feedback = root / "feedback" / "41" / "2" / "tiny.ipynb"
-    assert json.loads(feedback.read_text())["nbformat"] == 4
+    assert json.loads(feedback.read_text())["metadata"] == {"kernelspec": {"name": "python3"}}
     assert not feedback.stat().st_mode & stat.S_IWUSR
 
 

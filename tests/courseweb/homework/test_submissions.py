@@ -14,12 +14,8 @@ from django.utils import timezone
 
 from courseweb.homework import storage
 from courseweb.homework.models import Extension, GradingJob, Submission
-from courseweb.homework.services.submissions import (
-    ERR_CLOSED,
-    ERR_NOT_JSON,
-    SubmissionRejected,
-    submission_create,
-)
+from courseweb.homework.services.submissions import ERR_CLOSED, SubmissionRejected, submission_create
+from graders.check import ERR_NOT_JSON
 from tests.courseweb.homework.notebooks import ANSWERS_RIGHT, student_notebook, to_bytes
 
 
@@ -67,6 +63,32 @@ def test_student_without_group_submits_alone(tiny, released, solo):
     out = submission_create(user=solo, assignment=tiny, filename="mine.ipynb", data=to_bytes(released))
     assert out.submission.group is None and list(out.submission.members.all()) == [solo]
     assert out.submission.stem == "tiny"  # one notebook: any file name is accepted
+
+
+def test_a_notebook_with_a_byte_order_mark_is_accepted_by_the_form_and_the_api(client, tiny, released, solo):
+    """Some editors save UTF-8 with a byte-order mark; the engine grades such a notebook, so the site takes it."""
+    import codecs
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courseweb.homework.services.tokens import api_token_create
+
+    data = codecs.BOM_UTF8 + to_bytes(student_notebook(released, ANSWERS_RIGHT))
+    client.force_login(solo)
+    response = client.post(
+        reverse("homework:submit", args=["tiny"]), {"notebook": SimpleUploadedFile("tiny.ipynb", data)}
+    )
+    assert response.status_code == 302, response.content.decode()
+    secret = api_token_create(user=solo, name="cli").secret
+    response = client.post(
+        reverse("homework:api_submit", args=["tiny"]),
+        data=codecs.BOM_UTF8 + to_bytes(released),
+        content_type="application/json",
+        headers={"authorization": f"Bearer {secret}", "x-filename": "tiny.ipynb"},
+    )
+    assert response.status_code == 201, response.content.decode()
+    assert Submission.objects.count() == 2 and GradingJob.objects.count() == 2
+    assert {s.stem for s in Submission.objects.all()} == {"tiny"}
 
 
 @pytest.mark.parametrize(

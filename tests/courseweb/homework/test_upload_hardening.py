@@ -10,13 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from courseweb.homework.models import Submission
-from courseweb.homework.services.submissions import (
-    ERR_TOO_DEEP,
-    MAX_JSON_DEPTH,
-    SubmissionRejected,
-    _parse,
-)
+from courseweb.homework.services.submissions import SubmissionRejected, submission_create
 from courseweb.homework.services.tokens import api_token_create
+from graders.check import ERR_TOO_DEEP, MAX_DEPTH
 from tests.factories import UserFactory
 
 
@@ -28,14 +24,11 @@ def _deep(released: dict, depth: int) -> bytes:
 
 
 @pytest.mark.parametrize("depth", [200, 100_000])
-def test_the_parse_refuses_deep_nesting_with_a_clear_message(released, depth):
+def test_the_upload_check_refuses_deep_nesting_with_a_clear_message(tiny, solo, released, depth):
     with pytest.raises(SubmissionRejected) as caught:
-        _parse(data=_deep(released, depth))
-    assert caught.value.status == 400 and str(caught.value) == ERR_TOO_DEEP.format(limit=MAX_JSON_DEPTH)
-
-
-def test_an_ordinary_notebook_still_parses(released):
-    assert _parse(data=json.dumps(released).encode())["nbformat"] == 4
+        submission_create(user=solo, assignment=tiny, filename="tiny.ipynb", data=_deep(released, depth))
+    assert caught.value.status == 400 and str(caught.value) == ERR_TOO_DEEP.format(limit=MAX_DEPTH)
+    assert not Submission.objects.exists()
 
 
 @pytest.mark.parametrize("depth", [200, 100_000])

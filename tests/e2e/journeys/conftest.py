@@ -3,8 +3,10 @@
 The stack is what `make run` starts, in a throwaway COURSEWEB_VAR_DIR on a free port: SQLite and the filesystem
 broker, `manage.py runserver` and a real Celery worker (the grading sandbox included), with `make run`'s settings
 (`settings.py` only swaps in a fast password hasher) and the journeys' course built by `seed.py` through the site's
-own services. Its logs are kept (JOURNEYS_KEEP=1 keeps the whole folder); when the module ends the stack stops and
-the web server's log is checked: no request was answered with HTTP 500.
+own services. A module with `WITH_HUB = True` also gets the course JupyterHub with its configurable-http-proxy, as
+`make run` starts them (bin/run-dev): the hub variables on free ports, `create_hub_application`, then
+`jupyterhub -f deploy/jupyterhub/jupyterhub_config.py`. Its logs are kept (JOURNEYS_KEEP=1 keeps the whole folder);
+when the module ends the stack stops and the web server's log is checked: no request was answered with HTTP 500.
 
 A `Journey` wraps one Chromium page at 1,280 px. Every page it lands on is checked with axe-core (no serious or
 critical violation) and, when it was reached with GET, reloaded in a 390 px phone page for the overflow check
@@ -19,6 +21,7 @@ import contextlib
 import hashlib
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -33,11 +36,15 @@ from pathlib import Path
 
 import pytest
 
+from graders.sandbox import BWRAP  # the students' servers run in bubblewrap jails
 from tests.e2e.conftest import RECORD_CSP_VIOLATIONS, axe_violations, csp_violations
 from tests.e2e.journeys import seed
 
 REPO = Path(__file__).resolve().parents[3]
 PY = sys.executable
+# `make run` starts the course JupyterHub with the environment's jupyterhub and the deployed configuration.
+HUB_BIN = str(Path(PY).parent / "jupyterhub")
+HUB_CONFIG = REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 WIDE = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 # The environment variables of the test run that must not leak into the stack (it has its own database and
@@ -117,14 +124,22 @@ class Stack:
     web_log: Path
     worker_log: Path
     procs: list[subprocess.Popen] = field(default_factory=list)
+    hub: HubPorts | None = None  # the course JupyterHub, in a module with WITH_HUB = True
+
+    @property
+    def hub_log(self) -> Path:
+        return self.var / "hub.log"
 
     def manage(self, *args: str, timeout: float = 120) -> str:
         """Run a management command against the stack's database (as the course staff would on the server)."""
         port = self.url.rsplit(":", 1)[1]
+        env = _stack_env(self.var, int(port))
+        if self.hub is not None:
+            env.update(_hub_env(self.hub))
         out = subprocess.run(
             [PY, "manage.py", *args],
             cwd=REPO,
-            env=_stack_env(self.var, int(port)),
+            env=env,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -176,24 +191,105 @@ def _wait_healthy(url: str, procs: list[subprocess.Popen], logs: list[Path], tim
     raise RuntimeError(f"the stack at {url} did not become healthy in {timeout} s: {last}")
 
 
-@pytest.fixture(scope="module")
-def stack(migrated_db, request) -> Iterator[Stack]:
-    """The site and a real worker for this journey module, with the journeys' course; checked for 500s at the end."""
-    var = Path(tempfile.mkdtemp(prefix=f"journeys-{request.module.__name__.rsplit('.', 1)[-1]}-"))
+@dataclass
+class HubPorts:
+    """The course JupyterHub of a stack: its public URL (the proxy), the proxy's API and the hub's own port."""
+
+    public_port: int
+    proxy_port: int
+    api_port: int
+    service_token: str
+    client_secret: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.public_port}"
+
+    @classmethod
+    def free(cls) -> HubPorts:
+        return cls(
+            _free_port(), _free_port(), _free_port(), secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        )
+
+
+def _hub_env(hub: HubPorts) -> dict[str, str]:
+    """`make run`'s hub variables (bin/run-dev exports them to the site, the worker and the hub alike)."""
+    return {
+        "HUB_URL": hub.url,
+        "HUB_PROXY_API_URL": f"http://127.0.0.1:{hub.proxy_port}",
+        "HUB_API_BIND_URL": f"http://127.0.0.1:{hub.api_port}",
+        "HUB_SERVICE_TOKEN": hub.service_token,
+        "HUB_CLIENT_SECRET": hub.client_secret,
+        "HUB_OFFERINGS": seed.OFFERING,
+        # Students' servers run as HUB_BASE_UID + site user id, and stopping one kills every process of its uid
+        # on the machine: each stack gets a uid range of its own (from its hub's port, unique among the stacks
+        # running at once), away from `make run`'s default range that the hub tests use.
+        "HUB_BASE_UID": str(1_000_000 + hub.public_port * 1_000),
+        "HUB_UID_COUNT": "1000",
+    }
+
+
+def _wait_hub(hub: HubPorts, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the hub exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{hub.url}/hub/api/", timeout=10) as response:
+                if response.status == 200:
+                    return
+        except Exception:  # refused while the hub and its proxy start
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"the hub at {hub.url} did not answer in {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def _stop_hub(proc: subprocess.Popen, var: Path, hub: HubPorts) -> None:
+    """TERM to the hub (it stops the students' servers and its proxy); what is left after 30 s is killed, the
+    proxy too (the hub starts it in a session of its own: found by its pid file and its API port)."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    with contextlib.suppress(FileNotFoundError, ValueError, ProcessLookupError):
+        pid = int((var / "hub" / "proxy.pid").read_text().strip())
+        if f"--api-port\0{hub.proxy_port}\0".encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGKILL)
+
+
+def _start_stack(migrated_db: Path, name: str, *, with_hub: bool) -> Iterator[Stack]:
+    var = Path(tempfile.mkdtemp(prefix=f"journeys-{name}-"))
     port = _free_port()
     env = _stack_env(var, port)
+    hub = HubPorts.free() if with_hub else None
+    if hub is not None:
+        env.update(_hub_env(hub))
     shutil.copyfile(migrated_db, var / "db.sqlite3")
-    s = Stack(url=f"http://127.0.0.1:{port}", var=var, web_log=var / "web.log", worker_log=var / "worker.log")
+    s = Stack(
+        url=f"http://127.0.0.1:{port}",
+        var=var,
+        web_log=var / "web.log",
+        worker_log=var / "worker.log",
+        hub=hub,
+    )
     worker = [
         PY, "-m", "celery", "-A", "courseweb", "worker", "-Q", "default,grading,gpu", "-c", "1",
         "-n", f"journeys-{port}@%h", "--without-gossip", "--without-mingle", "-l", "INFO",
     ]  # fmt: skip
+    hub_proc = None
     try:
         # The server and the worker start while the course is seeded (the worker grades the seeded upload).
         s.procs.append(_spawn(worker, env, s.worker_log))
         s.procs.append(
             _spawn([PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env, s.web_log)
         )
+        if hub is not None:  # as bin/run-dev starts it (with its proxy, from node_modules/.bin)
+            hub_proc = _spawn([HUB_BIN, "-f", str(HUB_CONFIG)], env, s.hub_log)
         started = time.perf_counter()
         seeded = subprocess.run(
             [PY, "-m", "tests.e2e.journeys.seed"],
@@ -207,17 +303,40 @@ def stack(migrated_db, request) -> Iterator[Stack]:
             f"seeding the journeys' course failed:\n{seeded.stdout}\n{seeded.stderr}"
         )
         seeded_after = time.perf_counter() - started
+        if hub is not None:  # bin/run-dev registers the hub as the site's OpenID Connect client
+            s.manage("create_hub_application")
+            _wait_hub(hub, hub_proc, s.hub_log)
+        # /healthz answers 200 once the worker is up (and, with the hub configured, the hub answers too).
         _wait_healthy(s.url, s.procs, [s.worker_log, s.web_log])
         print(
             f"stack {s.url}: seeded in {seeded_after:.1f} s, healthy in {time.perf_counter() - started:.1f} s"
+            + (f", hub at {hub.url}" if hub else "")
         )
         yield s
     finally:
+        if hub_proc is not None:
+            _stop_hub(hub_proc, var, hub)
         _stop(s.procs)
     errors = s.served_500()
     assert errors == [], f"the server answered HTTP 500 (log: {s.web_log}):\n" + "\n".join(errors)
     if not os.environ.get("JOURNEYS_KEEP"):
         shutil.rmtree(var, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def stack(migrated_db, request) -> Iterator[Stack]:
+    """The site and a real worker for this journey module, with the journeys' course; checked for 500s at the end.
+
+    A module that sets `WITH_HUB = True` also gets the course JupyterHub and its proxy, as `make run` starts
+    them (`jupyterhub -f deploy/jupyterhub/jupyterhub_config.py` with the HUB_* variables, on free ports, the
+    hub registered with `create_hub_application`); its members of the journeys' offering may log in to it."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    with_hub = getattr(request.module, "WITH_HUB", False)
+    if with_hub and not Path(BWRAP).exists():
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail(f"bubblewrap is not installed at {BWRAP}: the hub's jailed servers cannot start")
+    yield from _start_stack(migrated_db, name, with_hub=with_hub)
 
 
 class Journey:
