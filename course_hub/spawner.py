@@ -59,7 +59,8 @@ from graders.sandbox import (
 JAIL_RUN = "/run/jupyter"
 JAIL_PACKAGE_ROOT = "/opt/course-hub"
 # The single-user server's own configuration (JUPYTER_CONFIG_PATH, read before the environment's): no staff tools (nbgrader's
-# formgrader and course lists) and nothing that reaches for the network at start.
+# formgrader and course lists) and nothing that reaches for the network at start; the course's
+# Submit endpoints (`course_hub.serverext`).
 SERVER_CONFIG = {
     "ServerApp": {
         "jpserver_extensions": {
@@ -68,6 +69,7 @@ SERVER_CONFIG = {
             "nbgrader.server_extensions.course_list": False,
             "nbgrader.server_extensions.validate_assignment": False,
             "jupyter_lsp": False,
+            "course_hub.serverext": True,  # the Submit button's POST /course/submit (course_hub/labextension)
         }
     },
     "LabApp": {"extension_manager": "readonly"},

@@ -79,10 +79,18 @@ def role_set(
     """Enroll the user with this role and log the change (who, whom, from, to, when); None when nothing changed."""
     old = Enrollment.objects.filter(user=user, offering=offering).values_list("role", flat=True).first() or ""
     enrollment_set(user=user, offering=offering, role=role)
-    if old == role:
+    return role_change_record(user=user, offering=offering, old_role=old, new_role=role, actor=actor, via=via)
+
+
+def role_change_record(
+    *, user: User, offering: Offering, old_role: str, new_role: str, actor: User | None, via: str
+) -> RoleChange | None:
+    """Log a role change that was made (by `role_set`, or the admin's enrollment form) and push the user's hub
+    groups once it is committed; None when the role did not change."""
+    if old_role == new_role:
         return None
     change = RoleChange.objects.create(
-        offering=offering, user=user, changed_by=actor, old_role=old, new_role=role, via=via
+        offering=offering, user=user, changed_by=actor, old_role=old_role, new_role=new_role, via=via
     )
     _hub_groups_push_on_commit(user)
     return change

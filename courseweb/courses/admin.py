@@ -25,6 +25,23 @@ class EnrollmentAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__email", "user__display_name", "user__student_number")
     autocomplete_fields = ("user",)
 
+    def save_model(self, request, obj, form, change):
+        """A role set here is logged and reaches the hub like one set on the roster page
+        (`accounts.services.role_change_record`)."""
+        from courseweb.accounts.services import role_change_record
+
+        same_person = change and not {"user", "offering"} & set(form.changed_data)
+        old_role = form.initial.get("role", "") if same_person else ""
+        super().save_model(request, obj, form, change)
+        role_change_record(
+            user=obj.user,
+            offering=obj.offering,
+            old_role=old_role,
+            new_role=obj.role,
+            actor=request.user,
+            via="admin",
+        )
+
 
 @admin.register(CourseworkItem)
 class CourseworkItemAdmin(admin.ModelAdmin):

@@ -10,6 +10,18 @@ from tests.course_hub.hubstack import HubStack
 from tests.workers import REPO
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n N --dist loadgroup` (bin/test) every test of the session's hub runs in one test process: one
+    hub per run, not one per process. Two hubs give the same site user ids (each process has its own database) the
+    same uids (`HUB_BASE_UID` + id), so stopping a server in one hub kills the other hub's server of that uid."""
+    for item in items:
+        if (
+            "hub_stack" in getattr(item, "fixturenames", ())
+            and item.get_closest_marker("xdist_group") is None
+        ):
+            item.add_marker(pytest.mark.xdist_group("course-hub"))
+
+
 @pytest.fixture(scope="session")
 def hub_stack(tmp_path_factory, live_server) -> HubStack:
     """The hub logs users in through the test site (pytest-django's live server); members of `s26` may."""

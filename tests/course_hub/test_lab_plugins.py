@@ -9,6 +9,10 @@ from __future__ import annotations
 import json
 import urllib.request
 
+import pytest
+
+pytestmark = pytest.mark.workers  # the session's hub, with the other hub tests (bin/test's second phase)
+
 NBGRADER = "@jupyter/nbgrader"
 COURSE_SUBMIT = "course-hub-submit"
 # nbgrader 0.9's lab plugins (the ids in its built extension, .venv/share/jupyter/labextensions/@jupyter/nbgrader)
