@@ -45,12 +45,14 @@ def _event(phase: str, **extra: Any) -> dict[str, Any]:
 def job_enqueue(*, job_id: int, queue: str, countdown: float = 0) -> None:
     """Send the task after the surrounding transaction commits (the worker must see the row).
 
-    The task is sent by its name (`courseweb/homework/tasks.py` registers it under `GRADE_JOB_TASK`), so this
-    module does not import the tasks module, which imports it.
+    The task is found by its name in the app's registry (`courseweb/homework/tasks.py` registers it under
+    `GRADE_JOB_TASK`), so this module does not import the tasks module, which imports it.  `apply_async` on the
+    registered task, not `send_task`: with `task_always_eager` (tests, in-process runs) the job is graded at once.
     """
 
     def send() -> None:
-        current_app.send_task(GRADE_JOB_TASK, args=[job_id], queue=queue, countdown=countdown or None)
+        task = current_app.tasks[GRADE_JOB_TASK]
+        task.apply_async(args=[job_id], queue=queue, countdown=countdown or None)
 
     transaction.on_commit(send)
 
