@@ -57,6 +57,7 @@ class GradeResult:
     cells: dict[CellKey, CellResult]
     error: str | None = None
     cpu_s: float | None = None
+    flags: tuple[str, ...] = ()  # the engine's staff flags (tamper signals, edited cells, limits)
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,12 @@ def _result(payload: dict) -> GradeResult:
     }
     cpu_s = payload.get("resources", {}).get("cpu_s")
     return GradeResult(
-        float(payload["score"]), float(payload["max_score"]), cells, payload.get("error"), cpu_s
+        float(payload["score"]),
+        float(payload["max_score"]),
+        cells,
+        payload.get("error"),
+        cpu_s,
+        tuple(payload.get("flags", ())),
     )
 
 

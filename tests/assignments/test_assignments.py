@@ -105,6 +105,10 @@ def test_reference_scores_full_marks(assignment: hw.Assignment, grading: hw.Grad
     assert result.error is None
     lost = {key: points for key, points in _lost_points(assignment, result).items() if points}
     assert lost == {}, "the reference solution loses no auto-graded point"
+    # the source is graded as the submission, so its test cells (hidden parts included) read as edited; what must
+    # never appear is a tamper signal from the tester or a verdict from the notebook process
+    tamper = [f for f in result.flags if "test cell" in f or "verdict" in f]
+    assert tamper == [], "the reference raises no tamper flag"
     for key, points in assignment.auto_cells.items():
         assert result.cells[key].max_score == points
 

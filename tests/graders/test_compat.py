@@ -48,6 +48,8 @@ def test_autograde_reproduces_expected_scores(compat: Path, pool: Pool, student:
     payload = result.to_json()
     assert payload["notebooks"]["problem1"]["cells"]["squares_invalid_input"]["status"] == "passed"
     assert result.sandbox.startswith("bwrap")
+    tamper = [f for f in result.flags if "test cell" in f or "verdict" in f]
+    assert tamper == [], "nbgrader's own example raises no tamper flag"
 
 
 def test_unchanged_release_scores_zero_and_feedback_has_no_hidden_source(

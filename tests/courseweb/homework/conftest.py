@@ -19,6 +19,21 @@ from tests.courseweb.homework.notebooks import FIXTURES
 from tests.factories import EnrollmentFactory, MembershipFactory, OfferingFactory, SessionFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _lease_outlasts_grading_inside_a_test_transaction(request, settings) -> None:
+    """A test that runs `grading_run` inside its own transaction (`django_db` without `transaction=True`) grades
+    a job row that only the test's connection can see: on PostgreSQL the runner's heartbeat thread, on a
+    connection of its own, finds no such row at its first beat (a third of the lease in) and reports the lease
+    lost, so a grading slower than that was discarded ("lost"). Such tests get a lease no grading outlasts; tests
+    with real transactions and worker processes keep the configured one."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    if not transactional:
+        settings.HOMEWORK_LEASE_SECONDS = 3600
+
+
 @pytest.fixture
 def hw_media(settings, tmp_path) -> Path:
     """Homework storage in a fresh folder (workers get the same folder through MEDIA_ROOT)."""
