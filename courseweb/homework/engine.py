@@ -68,6 +68,11 @@ def engine_release(*, source: Path, out: Path) -> graders.ReleaseManifest:
     return graders.release(Path(source), Path(out))
 
 
+def engine_release_manifest(release_dir: Path) -> graders.ReleaseManifest:
+    """The manifest of a released assignment (its notebooks' cells and its data files)."""
+    return manifest_read(Path(release_dir))
+
+
 def engine_check_upload(
     *, release_dir: Path, data: bytes, filename: str, title: str, max_bytes: int
 ) -> CheckedSubmission:

@@ -26,9 +26,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from courseweb.accounts.oidc import course_groups, hub_username
+from courseweb.homework.engine import engine_release_manifest
 from courseweb.hub import client
 from courseweb.hub.models import HubOpen, OpenState
-from graders.release import MANIFEST_NAME
 
 NOTEBOOK_METADATA_KEY = "course"
 ERR_SERVER_STOPPED = "Your JupyterHub server stopped while starting; please try again."
@@ -112,9 +112,8 @@ def _server_ready(name: str, groups: list[str], *, profile: str = "cpu") -> None
 
 
 def _release_files(assignment: Any) -> list[str]:
-    manifest = json.loads((Path(assignment.release_dir) / MANIFEST_NAME).read_text(encoding="utf-8"))
     files = []
-    for rel in manifest.get("files", []):
+    for rel in engine_release_manifest(Path(assignment.release_dir)).files:
         path = PurePosixPath(rel)
         if path.is_absolute() or ".." in path.parts:
             raise ValueError(ERR_UNSAFE_PATH.format(path=rel))
