@@ -23,9 +23,9 @@ from courseweb.homework.deadlines import deadlines_for
 from courseweb.homework.models import Assignment, Deliverable, GradingJob, JobState, ManualGrade, Submission
 from courseweb.homework.selectors import HANDIN_KINDS
 
+from .emails import site_url
 from .models import Kind, Reminder, ReminderKind
 from .services import notify
-from .tasks import _site
 
 HKT = dt.timezone(dt.timedelta(hours=8))
 WINDOWS = ((ReminderKind.BEFORE_6H, dt.timedelta(hours=6)), (ReminderKind.BEFORE_48H, dt.timedelta(hours=48)))
@@ -221,7 +221,7 @@ def digest_send(*, now: dt.datetime, offering: Offering | None = None) -> int:
                 offering=off, role__in=STAFF_ROLES, user__is_active=True
             ).select_related("user")
         ]
-        lines = [f"- {w['title']}: {w['owner']} ({_site(w['url'])})" for w in work]
+        lines = [f"- {w['title']}: {w['owner']} ({site_url(w['url'])})" for w in work]
         for user in staff:
             with transaction.atomic():
                 if not _claim(

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
 from .models import CONFIGURABLE, Delivery, Kind, Notification, Preference
+
+EMAIL_TASK = "notifications.email"  # the Celery task that sends notifications' e-mails (courseweb/notifications/tasks.py)
 
 
 def delivery_for(*, user_ids: Iterable[int], kind: str) -> dict[int, str]:
@@ -57,9 +60,9 @@ def notify(
 
 
 def _enqueue(ids: list[int]) -> None:
-    from .tasks import notifications_email
-
-    notifications_email.delay(ids)
+    """Found by name in the Celery app's registry (the app registers its tasks in every process), so this module
+    does not import the tasks module, which imports it."""
+    current_app.tasks[EMAIL_TASK].delay(ids)
 
 
 def notification_mark_read(*, user: Any, notification_id: int) -> Notification:
