@@ -21,6 +21,7 @@ import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +39,7 @@ ERR_OTHER_PROFILE = (
     " Stop My Server) to open this homework on a {asked} server, or open it on the {running} server."
 )
 ERR_UNSAFE_PATH = "The release lists a file outside the assignment folder: {path}"
+OPEN_RUN_TASK = "hub.open_run"  # the Celery task that runs `hub_open_perform` (courseweb/hub/tasks.py)
 
 
 def _event(state: str) -> dict[str, str]:
@@ -45,13 +47,16 @@ def _event(state: str) -> dict[str, str]:
 
 
 def hub_open_create(*, user: Any, assignment: Any, fresh: bool = False, profile: str = "cpu") -> HubOpen:
-    from courseweb.hub.tasks import open_run
+    """Record the request and queue `OPEN_RUN_TASK` once it commits.
 
+    The task is found by name in the Celery app's registry (the hub app registers its tasks in every process),
+    so this module does not import the tasks module, which imports it.
+    """
     with transaction.atomic():
         row = HubOpen.objects.create(
             user=user, assignment=assignment, fresh=fresh, profile=profile, events=[_event(OpenState.QUEUED)]
         )
-        transaction.on_commit(lambda: open_run.delay(row.pk))
+        transaction.on_commit(lambda: current_app.tasks[OPEN_RUN_TASK].delay(row.pk))
     return row
 
 

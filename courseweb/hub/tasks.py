@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from courseweb.hub.services import hub_open_perform, usage_reconcile
+from courseweb.hub.services import OPEN_RUN_TASK, hub_open_perform, usage_reconcile
 
 
-@shared_task(name="hub.open_run")
+@shared_task(name=OPEN_RUN_TASK)
 def open_run(open_id: int) -> str:
     return hub_open_perform(open_id=open_id)
 
