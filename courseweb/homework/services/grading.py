@@ -197,14 +197,26 @@ class JobOutcome(TypedDict, total=False):
     feedback_dir: str
 
 
+def job_outcome_apply(*, job: GradingJob, outcome: JobOutcome) -> None:
+    """Put the outcome's fields on the job (not saved); a field the outcome leaves out keeps the job's value."""
+    job.score = outcome.get("score", job.score)
+    job.max_score = outcome.get("max_score", job.max_score)
+    job.needs_manual = outcome.get("needs_manual", job.needs_manual)
+    job.cells = outcome.get("cells", job.cells)
+    job.flags = outcome.get("flags", job.flags)
+    job.engine = outcome.get("engine", job.engine)
+    job.error = outcome.get("error", job.error)
+    job.source_hash = outcome.get("source_hash", job.source_hash)
+    job.feedback_dir = outcome.get("feedback_dir", job.feedback_dir)
+
+
 def job_complete(*, job_id: int, token: str, outcome: JobOutcome) -> bool:
     """Record the engine's result if we still hold the lease; exactly one result per job."""
     with transaction.atomic():
         job = GradingJob.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
         if job is None or job.state != JobState.RUNNING or job.lease_token != token:
             return False
-        for name, value in outcome.items():
-            setattr(job, name, value)
+        job_outcome_apply(job=job, outcome=outcome)
         job.state = JobState.GRADED
         job.finished_at = timezone.now()
         job.lease_expires_at = None

@@ -53,6 +53,15 @@ def test_only_the_lease_holder_records_a_result(job):
     assert grading.job_claim(job_id=job.pk, worker="w3") is None  # a redelivered message does nothing
 
 
+def test_a_result_stores_the_outcome_fields_and_nothing_else(job):
+    claim = grading.job_claim(job_id=job.pk, worker="w1")
+    outcome = {**OUTCOME, "flags": ["tamper"], "worker": "forged", "attempts": 9, "lease_token": "forged"}
+    assert grading.job_complete(job_id=job.pk, token=claim.token, outcome=outcome) is True
+    job.refresh_from_db()
+    assert (job.score, job.max_score, job.needs_manual, job.flags) == (3.0, 5.0, True, ["tamper"])
+    assert (job.worker, job.attempts, job.lease_token) == ("w1", 1, claim.token)
+
+
 def test_reaper_requeues_expired_leases_only(job, django_capture_on_commit_callbacks):
     claim = grading.job_claim(job_id=job.pk, worker="w1")
     assert grading.jobs_reap() == []
