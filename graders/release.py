@@ -38,6 +38,11 @@ class CellManifest:
     release_checksum: str
     source_checksum: str
 
+    @property
+    def kind(self) -> str | None:
+        """How the cell is graded: `format.TEST_CELL`, `format.MANUAL_CELL`, or None (no points of its own)."""
+        return fmt.graded_kind(grade=self.grade, solution=self.solution, task=self.task)
+
 
 @dataclass(frozen=True)
 class ReleaseManifest:
@@ -51,6 +56,22 @@ class ReleaseManifest:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def grade_ids(self, stem: str) -> list[str]:
+        """Every grade id of the notebook's nbgrader cells, in notebook order (empty for an unknown stem)."""
+        return [c.grade_id for c in self.notebooks.get(stem, [])]
+
+    def test_cells(self, stem: str) -> list[str]:
+        """The grade ids of the notebook's autograded test cells, in notebook order."""
+        return [c.grade_id for c in self.notebooks.get(stem, []) if c.kind == fmt.TEST_CELL]
+
+    def manual_cells(self, stem: str) -> list[str]:
+        """The grade ids of the notebook's manually graded cells (answers graded by hand and tasks)."""
+        return [c.grade_id for c in self.notebooks.get(stem, []) if c.kind == fmt.MANUAL_CELL]
+
+    def points(self, stem: str) -> dict[str, float]:
+        """Grade id -> points of each cell of the notebook that is graded (a test or a manual cell)."""
+        return {c.grade_id: c.points for c in self.notebooks.get(stem, []) if c.kind is not None}
 
 
 def source_hash(source: Path) -> str:
