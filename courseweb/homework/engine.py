@@ -1,8 +1,8 @@
 """The one place the site calls the grading engine (`graders`, plain Python, never imports Django).
 
 Only the engine's public API is used: `graders.release(source, out)`, `graders.autograde(source, submission,
-*, limits, seed, env, on_progress, pool)`, `graders.Pool`, `graders.limits.limits_from_mapping` and the upload
-check `graders.check` (the site parses no notebook itself). The site never shells out to the engine's CLI and never runs a
+*, limits, seed, env, on_progress, pool)`, `graders.Pool`, `graders.limits.limits_from_mapping`, the upload
+check `graders.check` and the notebook reader of `graders.format` (the site parses no notebook itself). The site never shells out to the engine's CLI and never runs a
 notebook itself. Each worker process keeps one warm engine slot (a sandboxed, pre-imported interpreter) and
 warms it when the process starts, so the first submission after a deploy is as fast as the rest.
 """
@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import graders
+from graders import format as fmt
 from graders.check import CheckedSubmission, check_size, check_submission, manifest_read
 from graders.check import SubmissionError as SubmissionError  # the check's refusal, for the upload service
 from graders.limits import limits_from_mapping
@@ -71,6 +72,18 @@ def engine_release(*, source: Path, out: Path) -> graders.ReleaseManifest:
 def engine_release_manifest(release_dir: Path) -> graders.ReleaseManifest:
     """The manifest of a released assignment (its notebooks' cells and its data files)."""
     return manifest_read(Path(release_dir))
+
+
+def engine_released_notebook(*, release_dir: Path, stem: str) -> fmt.Notebook:
+    """The released notebook `<stem>.ipynb`, read by the engine's reader (`graders.format`: UTF-8 with or without a
+    byte-order mark, nbformat 4); FileNotFoundError if it is not there, ValueError if it is not a notebook."""
+    return fmt.read_notebook(Path(release_dir) / f"{stem}.ipynb")
+
+
+def engine_notebook_parse(*, data: bytes, name: str) -> fmt.Notebook:
+    """A stored notebook (a submission, a feedback notebook) parsed by the engine's reader; ValueError if it is
+    not an nbformat 4 notebook."""
+    return fmt.parse_notebook(data, name=name)
 
 
 def engine_check_upload(

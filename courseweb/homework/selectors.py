@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from django.core.files import File
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from courseweb.homework import feedback, storage
+from courseweb.homework.engine import engine_notebook_parse, engine_released_notebook
 from courseweb.homework.models import (
     Assignment,
     Deliverable,
@@ -200,15 +200,15 @@ def released_notebook_path(*, assignment: Assignment, stem: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def _load(path: Path | None) -> dict[str, Any] | None:
-    if path is None or not path.is_file():
+def _released(assignment: Assignment, stem: str) -> dict[str, Any] | None:
+    if released_notebook_path(assignment=assignment, stem=stem) is None:
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    return engine_released_notebook(release_dir=Path(assignment.release_dir), stem=stem)
 
 
 def _load_stored(name: str) -> dict[str, Any] | None:
     data = storage.file_read(name)
-    return json.loads(data) if data is not None else None
+    return engine_notebook_parse(data=data, name=PurePosixPath(name).name) if data is not None else None
 
 
 def _feedback_inputs(*, job: GradingJob, stem: str) -> dict[str, Any] | None:
@@ -220,7 +220,7 @@ def _feedback_inputs(*, job: GradingJob, stem: str) -> dict[str, Any] | None:
         return None
     return {
         "notebook": notebook,
-        "released": _load(released_notebook_path(assignment=assignment, stem=stem)),
+        "released": _released(assignment, stem),
         "results": (job.cells or {}).get(stem, {}),
         "test_ids": set(assignment.notebooks[stem].get("tests", [])),
     }

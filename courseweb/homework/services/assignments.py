@@ -25,8 +25,7 @@ from courseweb.homework.engine import engine_limits, engine_release
 from courseweb.homework.models import Assignment, GpuFallback, LatePolicy
 from courseweb.homework.storage import homework_root
 from courseweb.lectures.models import Session
-from graders import format as fmt
-from graders.release import CellManifest, ReleaseManifest
+from graders.release import ReleaseManifest
 
 log = logging.getLogger(__name__)
 
@@ -130,21 +129,18 @@ def course_config_read(*, source: Path, key: str) -> CourseConfig:
     )
 
 
-def _kind(cell: CellManifest) -> str | None:
-    return fmt.graded_kind(grade=cell.grade, solution=cell.solution, task=cell.task)
-
-
 def _notebook_summary(manifest: ReleaseManifest) -> dict[str, Any]:
-    """Per notebook stem: every grade id, the auto-graded tests, the manually graded cells and points."""
-    out: dict[str, Any] = {}
-    for stem, cells in manifest.notebooks.items():
-        out[stem] = {
-            "grade_ids": [c.grade_id for c in cells],
-            "tests": [c.grade_id for c in cells if _kind(c) == fmt.TEST_CELL],
-            "manual": [c.grade_id for c in cells if _kind(c) == fmt.MANUAL_CELL],
-            "points": {c.grade_id: c.points for c in cells if _kind(c) is not None},
+    """Per notebook stem: every grade id, the auto-graded tests, the manually graded cells and points (the
+    engine's manifest says which cell is which)."""
+    return {
+        stem: {
+            "grade_ids": manifest.grade_ids(stem),
+            "tests": manifest.test_cells(stem),
+            "manual": manifest.manual_cells(stem),
+            "points": manifest.points(stem),
         }
-    return out
+        for stem in manifest.notebooks
+    }
 
 
 def assignment_dates(*, offering: Offering, config: CourseConfig) -> tuple[datetime | None, datetime | None]:
