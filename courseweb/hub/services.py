@@ -16,7 +16,6 @@ Only the release (`Assignment.release_dir`) is read: never the source folder wit
 from __future__ import annotations
 
 import base64
-import json
 import time
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -27,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from courseweb.accounts.oidc import course_groups, hub_username
-from courseweb.homework.engine import engine_release_manifest
+from courseweb.homework.engine import engine_release_manifest, engine_released_notebook
 from courseweb.hub import client
 from courseweb.hub.models import HubOpen, OpenState
 
@@ -156,7 +155,7 @@ def place_release(*, name: str, assignment: Any, fresh: bool) -> tuple[list[dict
         else:
             if exists:
                 target = _free_copy_name(name, folder, stem)
-            notebook = json.loads((release / f"{stem}.ipynb").read_text(encoding="utf-8"))
+            notebook = engine_released_notebook(release_dir=release, stem=stem)
             notebook.setdefault("metadata", {})[NOTEBOOK_METADATA_KEY] = {
                 "offering": assignment.offering.slug,
                 "assignment": assignment.key,
