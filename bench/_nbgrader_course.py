@@ -1,15 +1,17 @@
 """A throwaway nbgrader course directory, driven through nbgrader's own command line.
 
-Used by the throughput benchmark as the baseline: it writes `nbgrader_config.py`, puts the instructor's notebook
-in `source/`, lets `nbgrader generate_assignment` build the student version, adds the students to the gradebook,
-writes their submissions into `submitted/<student>/<assignment>/`, runs `nbgrader autograde` and reads the per-cell
-auto scores back from the gradebook. nbgrader shells out to `alembic`, so the virtualenv's bin/ goes first on PATH.
+Used by the throughput and one-shot benchmarks as the baseline: it writes `nbgrader_config.py`, puts the
+instructor's notebooks (and files) in `source/`, lets `nbgrader generate_assignment` build the student version,
+adds the students to the gradebook, writes their submissions into `submitted/<student>/<assignment>/`, runs
+`nbgrader autograde` and reads the per-cell auto scores back from the gradebook. nbgrader shells out to
+`alembic`, so the virtualenv's bin/ goes first on PATH.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -64,14 +66,24 @@ class NbgraderCourse:
         return nbformat.read(self.root / "release" / self.assignment / f"{stem}.ipynb", as_version=4)
 
 
-def create_course(*, root: Path, assignment: str, notebooks: Mapping[str, NotebookNode]) -> NbgraderCourse:
-    """Write the config and the source notebooks, and let nbgrader generate the student version."""
+def create_course(
+    *,
+    root: Path,
+    assignment: str,
+    notebooks: Mapping[str, NotebookNode],
+    files: Mapping[str, Path] | None = None,
+) -> NbgraderCourse:
+    """Write the config, the source notebooks and files (relative name -> path), and let nbgrader generate
+    the student version."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "nbgrader_config.py").write_text(CONFIG.format(root=str(root)), encoding="utf-8")
     source = root / "source" / assignment
     source.mkdir(parents=True, exist_ok=True)
     for stem, nb in notebooks.items():
-        nbformat.write(nb, source / f"{stem}.ipynb")
+        nbformat.write(nbformat.from_dict(nb), source / f"{stem}.ipynb")
+    for name, path in (files or {}).items():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, source / name)
     course = NbgraderCourse(root=root, assignment=assignment)
     course.nbgrader("db", "assignment", "add", assignment)
     course.nbgrader("generate_assignment", assignment, "--force")
@@ -92,15 +104,17 @@ def add_submissions(*, course: NbgraderCourse, submissions: Mapping[str, Mapping
         folder = submitted / student / course.assignment
         folder.mkdir(parents=True, exist_ok=True)
         for stem, nb in notebooks.items():
-            nbformat.write(nb, folder / f"{stem}.ipynb")
+            nbformat.write(nbformat.from_dict(nb), folder / f"{stem}.ipynb")
         (folder / "timestamp.txt").write_text("2026-01-20 12:00:00.000000 UTC\n", encoding="utf-8")
     return submitted
 
 
-def autograde_all(*, course: NbgraderCourse) -> float:
-    """Run `nbgrader autograde` over every submission (one process, nbgrader's usual way); returns seconds."""
+def autograde_all(*, course: NbgraderCourse, student: str | None = None) -> float:
+    """Run `nbgrader autograde` over every submission (one process, nbgrader's usual way), or over one
+    student's; returns the seconds of that one command."""
+    only = ("--student", student) if student else ()
     started = time.perf_counter()
-    course.nbgrader("autograde", course.assignment, "--force")
+    course.nbgrader("autograde", course.assignment, "--force", *only)
     return time.perf_counter() - started
 
 

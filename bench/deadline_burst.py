@@ -9,7 +9,11 @@ test cells), each made distinct by a comment, so every one must score full autom
 
     .venv/bin/python bench/deadline_burst.py [--count 60] [--assignment DIR] [--concurrency 2]
 
-Prints the time to upload and to grade them all; the last line is `submissions_per_minute: X`.
+Prints the time to upload and to grade them all, the p50 and p95 of each submission's latency from upload to
+result (from the API's accepted upload, its 201 answer, to the first poll that sees the graded result; and the
+same from the stored timestamps, the submission's `submitted_at` to its job's `finished_at`); the last line is
+`submissions_per_minute: X`. `--assignment` takes the tiny test fixture (default) or a course assignment folder
+(`assignments/hw1-supervised`: the notebooks in `source/`).
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +36,9 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _submissions import perfect_notebook
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_ASSIGNMENT = REPO / "tests" / "courseweb" / "homework" / "fixtures" / "tiny"
 
@@ -38,27 +47,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def perfect_notebook(source_nb: dict, released_nb: dict, *, tag: str) -> dict:
-    """Solution cells from the source (markers and all), everything else from the release; made distinct by tag."""
-    released = {
-        (c.get("metadata", {}).get("nbgrader") or {}).get("grade_id"): c for c in released_nb["cells"]
-    }
-    cells, tagged = [], False
-    for cell in source_nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader") or {}
-        gid = meta.get("grade_id")
-        if meta.get("solution") or gid not in released:
-            new = dict(cell)
-            if cell["cell_type"] == "code" and meta.get("solution") and not tagged:
-                src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-                new["source"] = f"{src}\n# {tag}"
-                tagged = True
-        else:
-            new = released[gid]
-        cells.append(new)
-    return {**released_nb, "cells": cells}
 
 
 def setup_site(*, assignment: Path, count: int) -> tuple[list[str], str]:
@@ -107,20 +95,39 @@ def request(url: str, *, token: str, body: bytes | None = None) -> dict:
         return json.loads(response.read())
 
 
-def wait_graded(base: str, items: list[tuple[str, int]], *, timeout: float) -> list[dict]:
+def wait_graded(base: str, items: list[tuple[str, int]], *, timeout: float) -> dict[int, tuple[dict, float]]:
+    """Poll each submission until it is graded or failed: id -> (its last answer, perf_counter when first seen)."""
     deadline = time.monotonic() + timeout
     pending = dict(items)
-    done: dict[int, dict] = {}
+    done: dict[int, tuple[dict, float]] = {}
     while pending and time.monotonic() < deadline:
         for token, sub_id in list(pending.items()):
             data = request(f"{base}/homework/api/submissions/{sub_id}/", token=token)
             if data["state"] in ("graded", "failed"):
-                done[sub_id] = data
+                done[sub_id] = (data, time.perf_counter())
                 del pending[token]
-        time.sleep(0.5)
+        time.sleep(0.25)
     if pending:
         sys.exit(f"{len(pending)} submissions were not graded within {timeout:.0f} s")
-    return list(done.values())
+    return done
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank percentile (q in 0..100): a value that was measured, the maximum for p95 of 20 or fewer."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+def server_latencies(ids: list[int]) -> list[float]:
+    """Seconds from each submission's stored upload (submitted_at) to its job's finished_at, from the database."""
+    from courseweb.homework.models import GradingJob
+
+    latest: dict[int, float] = {}
+    for job in GradingJob.objects.filter(submission_id__in=ids).select_related("submission"):
+        if job.finished_at is not None:
+            seconds = (job.finished_at - job.submission.submitted_at).total_seconds()
+            latest[job.submission_id] = max(seconds, latest.get(job.submission_id, 0.0))
+    return list(latest.values())
 
 
 def main() -> None:
@@ -188,16 +195,20 @@ def main() -> None:
             f"sandbox: warm-up (2 submissions, first start of the engine) took {time.perf_counter() - warm_start:.1f} s"
         )
 
-        def upload(n: int) -> tuple[str, int]:
+        def upload(n: int) -> tuple[str, int, float]:
             token = tokens[n + 2]
-            return token, request(submit_url, token=token, body=notebooks[n + 2])["id"]
+            sub_id = request(submit_url, token=token, body=notebooks[n + 2])["id"]
+            return token, sub_id, time.perf_counter()  # the API answered 201: the upload is accepted
 
         start = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
-            items = list(pool.map(upload, range(args.count)))
+            uploads = list(pool.map(upload, range(args.count)))
         uploaded = time.perf_counter() - start
-        results = wait_graded(base, items, timeout=args.timeout)
+        graded = wait_graded(base, [(token, sub_id) for token, sub_id, _ in uploads], timeout=args.timeout)
         elapsed = time.perf_counter() - start
+        results = [data for data, _ in graded.values()]
+        latencies = [graded[sub_id][1] - accepted for _, sub_id, accepted in uploads]
+        stored = server_latencies([sub_id for _, sub_id, _ in uploads])
     finally:
         for proc in procs:
             with contextlib.suppress(ProcessLookupError):
@@ -222,6 +233,16 @@ def main() -> None:
     print(f"uploaded {args.count} distinct notebooks over HTTP in {uploaded:.1f} s ({args.clients} clients)")
     print(f"graded all {len(results)} in {elapsed:.1f} s; {full} with full automatic marks ({auto_max:g})")
     print(f"seconds_per_submission: {elapsed / args.count:.2f}")
+    print(
+        f"upload to result, per submission (from the API's 201 to the first poll that saw it graded, polled every "
+        f"0.25 s): p50 {statistics.median(latencies):.1f} s, p95 {percentile(latencies, 95):.1f} s, "
+        f"min {min(latencies):.1f} s, max {max(latencies):.1f} s"
+    )
+    if stored:
+        print(
+            f"upload to result, per submission (stored: submitted_at to the job's finished_at): "
+            f"p50 {statistics.median(stored):.1f} s, p95 {percentile(stored, 95):.1f} s"
+        )
     if full != args.count:
         sys.exit("some submissions did not get full marks: the benchmark's notebooks are correct solutions")
     print(f"submissions_per_minute: {args.count / elapsed * 60:.1f}")

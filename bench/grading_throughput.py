@@ -1,34 +1,51 @@
-"""Grading throughput: `nbgrader autograde` against our engine on the same N submissions.
+"""Grading throughput: `nbgrader autograde` against our engine on the same submissions.
 
-Builds a homework in nbgrader's source format whose locked setup cell imports numpy, scikit-learn and torch
-(three graded questions with visible and hidden tests), lets nbgrader generate the student version, and writes N
-distinct student submissions from it (a mix of right answers, wrong values, untouched stubs and exceptions).
-Then it grades all of them twice, timing each: with nbgrader's own `nbgrader autograde` in a temporary course
-folder, and with the engine's command line (`python -m graders autograde-batch ... --json`, the sandbox on; or
-`autograde` once per submission with `--mode cli`). It checks that both give the same score to every grade cell
-of every submission, prints the engine's sandbox mode and the seconds per submission of each, and ends with the
-line `speedup_vs_nbgrader: X`.
+The synthetic homework (always, unless `--no-synthetic`): a homework in nbgrader's source format whose locked
+setup cell imports numpy, scikit-learn and torch (three graded questions with visible and hidden tests); nbgrader
+generates the student version, and N distinct student submissions are written from it (a mix of right answers,
+wrong values, untouched stubs and exceptions).
+
+A real assignment of the course (`--assignment assignments/hw1-supervised`: a folder with `source/` and
+`mutants/`): its source folder as it is (nbgrader's source format, `assignment.toml` included, so the engine
+grades under the assignment's own limits), and `--assignment-n` submissions made from nbgrader's release of it,
+right and wrong in turn: the reference solution (the source's solution cells), and the assignment's mutants
+(`mutants/*/<stem>.ipynb`: wrong submissions that pass the visible tests), each made distinct by a comment.
+With `--pass-copy`, also a copy of that assignment whose solution and test bodies are `pass` (see
+`bench/_submissions.py` for what it keeps and why), graded the same way: the engine's own cost per submission.
+
+Each homework is graded twice, timing each: with nbgrader's own `nbgrader autograde` in a temporary course folder
+(one process for all submissions), and with the engine's command line (`python -m graders autograde-batch ...
+--json`, the sandbox on; or `autograde` once per submission with `--mode cli`). Both must give the same score to
+every grade cell of every submission. It prints the engine's sandbox mode and each side's seconds per
+submission. `--runs R` repeats the whole measurement R times (the courses are built once), printing the load
+average before each run, and each figure's median at the end. The last line is `speedup_vs_nbgrader: X`, the
+median over the runs of nbgrader's seconds / the engine's seconds on the synthetic homework (on the real
+assignment with `--no-synthetic`). The exit status is 1 when any score differs.
 
     .venv/bin/python bench/grading_throughput.py [--n 40] [--workers 2] [--mode batch|cli] [--keep DIR]
+        [--assignment DIR [--assignment-n 10] [--pass-copy] [--no-synthetic]] [--runs 1]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
-import subprocess
+import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _nbgrader_course import add_submissions, auto_scores, autograde_all, create_course
+from _engine_runs import Scores, compare, engine_scores_batch, engine_scores_cli
+from _nbgrader_course import NbgraderCourse, add_submissions, auto_scores, autograde_all, create_course
+from _submissions import mixed_submissions, pass_copy, perfect_notebook, read_assignment, submission_kinds
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "hw_throughput"
@@ -162,108 +179,163 @@ def student_notebook(release: NotebookNode, answers: dict[str, str | None]) -> N
     return nb
 
 
-def engine_scores_batch(*, source: Path, submitted: Path, workers: int) -> tuple[dict[str, dict], float, str]:
-    """Grade everything with one `autograde-batch` run; student -> "stem/grade_id" -> score."""
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "graders", "autograde-batch", str(source), str(submitted),
-         "--workers", str(workers), "--json"],
-        cwd=REPO, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    seconds = time.perf_counter() - started
-    if proc.returncode != 0 and not proc.stdout.strip():
-        raise RuntimeError(f"autograde-batch failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
-    results = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
-    return {r["student"]: cell_scores(r) for r in results}, seconds, sandbox_of(results)
+@dataclass(frozen=True)
+class Homework:
+    """A homework ready to grade: its nbgrader course and the submitted/ tree (built once, graded each run)."""
+
+    label: str
+    course: NbgraderCourse
+    submitted: Path
+    n: int
+    stems: tuple[str, ...]
 
 
-def engine_scores_cli(*, source: Path, submitted: Path, workers: int) -> tuple[dict[str, dict], float, str]:
-    """Grade each submission with its own `python -m graders autograde --json` (workers ignored)."""
-    scores: dict[str, dict] = {}
-    results = []
-    started = time.perf_counter()
-    for folder in sorted(submitted.iterdir()):
-        proc = subprocess.run(
-            [sys.executable, "-m", "graders", "autograde", str(source), str(folder / ASSIGNMENT), "--json"],
-            cwd=REPO, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if proc.returncode != 0:
-            raise RuntimeError(f"autograde failed for {folder.name}:\n{proc.stderr[-4000:]}")
-        result = json.loads(proc.stdout)
-        results.append(result)
-        scores[folder.name] = cell_scores(result)
-    return scores, time.perf_counter() - started, sandbox_of(results)
+@dataclass(frozen=True)
+class Figures:
+    """One run on one homework."""
+
+    nbgrader_s: float
+    engine_s: float
+    n: int
+    problems: list[str]
+
+    @property
+    def speedup(self) -> float:
+        return self.nbgrader_s / self.engine_s
 
 
-def cell_scores(result: dict) -> dict[str, float]:
-    return {
-        f"{stem}/{grade_id}": float(cell["score"])
-        for stem, notebook in (result.get("notebooks") or {}).items()
-        for grade_id, cell in (notebook.get("cells") or {}).items()
-        if cell.get("status") != "needs_manual"
+def synthetic_homework(root: Path, *, n: int) -> Homework:
+    course = create_course(root=root, assignment=ASSIGNMENT, notebooks={STEM: source_notebook()})
+    release = course.release_notebook(STEM)
+    submissions = {f"s{i:03d}": {STEM: student_notebook(release, student_answers(i))} for i in range(n)}
+    submitted = add_submissions(course=course, submissions=submissions)
+    print(f"[synthetic] {ASSIGNMENT} (numpy, scikit-learn, torch), {n} submissions in {root}", flush=True)
+    return Homework("synthetic", course, submitted, n, (STEM,))
+
+
+def real_homework(root: Path, *, folder: Path, n: int) -> Homework:
+    assignment = read_assignment(folder)
+    course = create_course(
+        root=root, assignment=assignment.name, notebooks=assignment.notebooks, files=assignment.files
+    )
+    releases = {stem: course.release_notebook(stem) for stem in assignment.notebooks}
+    submitted = add_submissions(
+        course=course, submissions=mixed_submissions(assignment=assignment, releases=releases, n=n)
+    )
+    kinds = submission_kinds(assignment=assignment, n=n)
+    wrong = sorted(set(kinds) - {"reference"})
+    print(
+        f"[{assignment.name}] nbgrader generated its release; {n} submissions in {root}: "
+        f"{kinds.count('reference')} reference, {n - kinds.count('reference')} mutants ({', '.join(wrong)})",
+        flush=True,
+    )
+    return Homework(assignment.name, course, submitted, n, tuple(assignment.notebooks))
+
+
+def pass_homework(root: Path, *, folder: Path, n: int) -> Homework:
+    assignment = read_assignment(folder)
+    name = f"{assignment.name}-pass"
+    notebooks = {stem: pass_copy(nb) for stem, nb in assignment.notebooks.items()}
+    course = create_course(root=root, assignment=name, notebooks=notebooks, files=assignment.files)
+    releases = {stem: course.release_notebook(stem) for stem in notebooks}
+    submissions = {
+        f"s{i:03d}": {
+            stem: perfect_notebook(notebooks[stem], release, tag=f"student {i:03d}")
+            for stem, release in releases.items()
+        }
+        for i in range(n)
     }
+    submitted = add_submissions(course=course, submissions=submissions)
+    print(f"[{name}] solution and test bodies replaced by pass; {n} submissions in {root}", flush=True)
+    return Homework(name, course, submitted, n, tuple(notebooks))
 
 
-def sandbox_of(results: Sequence[dict]) -> str:
-    modes = sorted({str(r.get("sandbox")) for r in results})
-    return ", ".join(modes) if modes else "(no result)"
+def measure(homework: Homework, *, mode: str, workers: int) -> Figures:
+    """Grade the homework with nbgrader, then with the engine; print and return the figures."""
+    tag, n = f"[{homework.label}]", homework.n
+    nb_seconds = autograde_all(course=homework.course)
+    nb_scores = auto_scores(course=homework.course, stems=list(homework.stems))
+    print(f"{tag} nbgrader autograde: {nb_seconds:.1f} s, {nb_seconds / n:.3f} s per submission", flush=True)
+    grade: Callable[..., tuple[Scores, float, str]] = (
+        engine_scores_batch if mode == "batch" else engine_scores_cli
+    )
+    engine_scores, engine_seconds, sandbox = grade(
+        source=homework.course.root / "source" / homework.course.assignment,
+        submitted=homework.submitted,
+        workers=workers,
+    )
+    print(f"{tag} engine sandbox: {sandbox}")
+    print(
+        f"{tag} engine ({mode}, workers={workers}): {engine_seconds:.1f} s, "
+        f"{engine_seconds / n:.3f} s per submission"
+    )
+    problems = compare(nb_scores, engine_scores)
+    totals = sorted({sum(cells.values()) for cells in nb_scores.values()})
+    print(f"{tag} distinct nbgrader totals: {totals}")
+    print(f"{tag} scores agree: {not problems} ({len(nb_scores)} submissions compared cell by cell)")
+    for line in problems[:20]:
+        print(f"{tag}   mismatch {line}")
+    figures = Figures(nb_seconds, engine_seconds, n, problems)
+    print(f"{tag} speedup: {figures.speedup:.2f}", flush=True)
+    return figures
 
 
-def compare(nbgrader: dict[str, dict[str, float]], engine: dict[str, dict[str, float]]) -> list[str]:
-    problems = []
-    for student in sorted(set(nbgrader) | set(engine)):
-        ours, theirs = engine.get(student), nbgrader.get(student)
-        if ours != theirs:
-            problems.append(f"{student}: nbgrader {theirs} engine {ours}")
-    return problems
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min; {os.cpu_count()} cores)"
+
+
+def summarise(results: dict[str, list[Figures]]) -> None:
+    """Each homework's figures run by run, and their medians."""
+    print("summary (seconds per submission: nbgrader / engine, speedup):")
+    for label, runs in results.items():
+        each = ", ".join(
+            f"{f.nbgrader_s / f.n:.3f} / {f.engine_s / f.n:.3f} ({f.speedup:.2f}x)" for f in runs
+        )
+        nb_median = statistics.median(f.nbgrader_s / f.n for f in runs)
+        engine_median = statistics.median(f.engine_s / f.n for f in runs)
+        speedup_median = statistics.median(f.speedup for f in runs)
+        print(f"  {label}: runs {each}")
+        print(
+            f"  {label}: median nbgrader {nb_median:.3f} s, engine {engine_median:.3f} s per submission, "
+            f"speedup {speedup_median:.2f}"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=40, help="number of student submissions (default 40)")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=40, help="synthetic submissions (default 40)")
     parser.add_argument("--workers", type=int, default=2, help="engine workers (default 2)")
     parser.add_argument("--mode", choices=("batch", "cli"), default="batch", help="engine entry point")
-    parser.add_argument("--keep", type=Path, help="build the course in this folder and keep it")
+    parser.add_argument("--keep", type=Path, help="build the courses in this folder and keep it")
+    parser.add_argument("--assignment", type=Path, help="also a course assignment folder (source/, mutants/)")
+    parser.add_argument("--assignment-n", type=int, default=10, help="its submissions (default 10)")
+    parser.add_argument("--pass-copy", action="store_true", help="also its copy with `pass` bodies")
+    parser.add_argument("--no-synthetic", action="store_true", help="only the real assignment")
+    parser.add_argument("--runs", type=int, default=1, help="repeat the measurement (default 1)")
     args = parser.parse_args(argv)
+    if (args.pass_copy or args.no_synthetic) and args.assignment is None:
+        parser.error("--pass-copy and --no-synthetic need --assignment")
     root = args.keep or Path(tempfile.mkdtemp(prefix="grading-throughput-"))
     try:
-        course = create_course(
-            root=root / "course", assignment=ASSIGNMENT, notebooks={STEM: source_notebook()}
-        )
-        release = course.release_notebook(STEM)
-        submissions = {
-            f"s{i:03d}": {STEM: student_notebook(release, student_answers(i))} for i in range(args.n)
-        }
-        submitted = add_submissions(course=course, submissions=submissions)
-        print(
-            f"homework: {ASSIGNMENT} (numpy, scikit-learn, torch), {args.n} submissions in {root}", flush=True
-        )
-
-        nb_seconds = autograde_all(course=course)
-        nb_scores = auto_scores(course=course, stems=[STEM])
-        print(
-            f"nbgrader autograde: {nb_seconds:.1f} s, {nb_seconds / args.n:.3f} s per submission", flush=True
-        )
-
-        grade: Callable[..., tuple[dict[str, dict], float, str]] = (
-            engine_scores_batch if args.mode == "batch" else engine_scores_cli
-        )
-        engine_scores, engine_seconds, sandbox = grade(
-            source=course.root / "source" / ASSIGNMENT, submitted=submitted, workers=args.workers
-        )
-        print(f"engine sandbox: {sandbox}")
-        print(
-            f"engine ({args.mode}, workers={args.workers}): {engine_seconds:.1f} s, "
-            f"{engine_seconds / args.n:.3f} s per submission"
-        )
-        problems = compare(nb_scores, engine_scores)
-        totals = sorted({sum(cells.values()) for cells in nb_scores.values()})
-        print(f"distinct nbgrader totals: {totals}")
-        print(f"scores agree: {not problems} ({len(nb_scores)} submissions compared cell by cell)")
-        for line in problems[:20]:
-            print(f"  mismatch {line}")
-        print(f"speedup_vs_nbgrader: {nb_seconds / engine_seconds:.2f}")
-        return 1 if problems else 0
+        homeworks = [] if args.no_synthetic else [synthetic_homework(root / "course", n=args.n)]
+        if args.assignment is not None:
+            homeworks.append(real_homework(root / "real", folder=args.assignment, n=args.assignment_n))
+            if args.pass_copy:
+                homeworks.append(pass_homework(root / "pass", folder=args.assignment, n=args.assignment_n))
+        results: dict[str, list[Figures]] = {hw.label: [] for hw in homeworks}
+        for run in range(1, args.runs + 1):
+            print(f"run {run} of {args.runs}: load average {load_average()}", flush=True)
+            for homework in homeworks:
+                results[homework.label].append(measure(homework, mode=args.mode, workers=args.workers))
+        print(f"load average at the end: {load_average()}")
+        if args.runs > 1 or len(homeworks) > 1:
+            summarise(results)
+        first = results[homeworks[0].label]
+        disagree = any(f.problems for runs in results.values() for f in runs)
+        print(f"scores agree in every run: {not disagree}")
+        print(f"speedup_vs_nbgrader: {statistics.median(f.speedup for f in first):.2f}")
+        return 1 if disagree else 0
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
