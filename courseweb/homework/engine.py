@@ -2,9 +2,10 @@
 
 Only the engine's public API is used: `graders.release(source, out)`, `graders.autograde(source, submission,
 *, limits, seed, env, on_progress, pool)`, `graders.Pool`, `graders.limits.limits_from_mapping`, the upload
-check `graders.check` and the notebook reader of `graders.format` (the site parses no notebook itself). The site never shells out to the engine's CLI and never runs a
-notebook itself. Each worker process keeps one warm engine slot (a sandboxed, pre-imported interpreter) and
-warms it when the process starts, so the first submission after a deploy is as fast as the rest.
+check `graders.check`, the release manifest's accessors and the notebook reader of `graders.format` (the site
+parses no notebook itself). The site never shells out to the engine's CLI and never runs a notebook itself. Each
+worker process keeps one warm engine slot (a sandboxed, pre-imported interpreter) and warms it when the process
+starts, so the first submission after a deploy is as fast as the rest.
 """
 
 from __future__ import annotations
