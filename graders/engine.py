@@ -187,7 +187,9 @@ def autograde(
             timings["slot_s"] = time.perf_counter() - wait_start
             sandbox_desc = slot.describe()
             slot.apply_limits(limits)
+            mark = time.perf_counter()
             slot.reset(files=_staged_files(plan.extra_files, source=src, limits=limits, flags=plan.flags))
+            timings["reset_s"] = time.perf_counter() - mark
             run_start = time.perf_counter()
             deadline = time.monotonic() + limits.total_timeout_s
             job_env = {**slot.env, **dict(env or {})}
@@ -207,11 +209,16 @@ def autograde(
                     job=job, tests=nb_plan.test_sources(), limits=limits, deadline=deadline, on_cell=on_cell
                 )
                 runs[stem] = run
+                for phase, seconds in run.timings.items():
+                    timings[phase] = timings.get(phase, 0.0) + seconds
                 cpu += float(run.exit_info.get("cpu_s") or 0.0)
                 rss = max(rss, float(run.exit_info.get("max_rss_mb") or 0.0))
-            slot.finish()
             timings["run_s"] = time.perf_counter() - run_start
+            mark = time.perf_counter()
+            slot.finish()
+            timings["finish_s"] = time.perf_counter() - mark
     report(ProgressEvent(phase="scoring", message="scoring"))
+    mark = time.perf_counter()
     notebooks: dict[str, NotebookResult] = {}
     flags = list(plan.flags)
     for stem, nb_plan in plan.notebooks.items():
@@ -228,6 +235,7 @@ def autograde(
             max_score=nb_max,
             feedback_notebook=feedback.build_feedback(plan=nb_plan, run=run, results=cells, source=src_nb),
         )
+    timings["score_s"] = time.perf_counter() - mark
     all_cells = {f"{stem}/{gid}": c for stem, nb in notebooks.items() for gid, c in nb.cells.items()}
     total, maximum, manual = score.totals(all_cells)
     if plan.error and not runnable:

@@ -16,6 +16,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_FLAGS = 100
+# Phases the notebook process S times (seconds summed over the notebook; S is the submission's process, so these
+# are diagnostics, never used for a decision): its own cells, serving the tests (replay included), replaying the
+# tests' visible parts, and the tamper check after the last cell.
+NOTEBOOK_PHASES = ("cells_s", "tests_s", "replay_s", "tamper_s")
+# Phases the trusted tester T times for each test (summed over the notebook's tests): from its fork to its
+# confinement, asking S for the notebook's names, binding the locked cells' imports and definitions, the test.
+TESTER_PHASES = ("tester_start_s", "tester_names_s", "tester_bind_s", "tester_test_s")
+
+
+def reported_timings(value: Any, phases: tuple[str, ...]) -> dict[str, float]:
+    """The known phases of a reported ``{phase: seconds}`` map, as finite non-negative floats."""
+    if not isinstance(value, dict):
+        return {}
+    out: dict[str, float] = {}
+    for phase in phases:
+        seconds = value.get(phase)
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 <= seconds < 1e7:
+            out[phase] = float(seconds)
+    return out
 
 
 @dataclass
@@ -30,6 +49,7 @@ class NotebookRun:
     exit_info: dict[str, Any] = field(default_factory=dict)
     total_timeout: bool = False
     output_overflow: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # NOTEBOOK_PHASES and TESTER_PHASES, in seconds
 
 
 class EventHandler:
@@ -94,6 +114,12 @@ class EventHandler:
         if kind == "done":
             self.current = None
             self.run.finished = True
+            self.run.timings.update(reported_timings(frame.get("timings"), NOTEBOOK_PHASES))
+            return
+        if kind == "tamper_flags":
+            flags = frame.get("flags")
+            for text in flags[:50] if isinstance(flags, list) else []:
+                self.flag(f"after the last cell: {str(text)[:300]}")
             return
         if not isinstance(index, int):
             self.flag("malformed message from the notebook")
@@ -119,10 +145,6 @@ class EventHandler:
                 return
             self._begin(index, "test")
             self.requested = index
-        elif kind == "test_flags":
-            flags = frame.get("flags")
-            for text in flags[:50] if isinstance(flags, list) else []:
-                self.flag(f"test cell {index}: {str(text)[:300]}")
         elif kind in ("test_result", "test_end", "need_source"):
             self.flag("a test verdict from the notebook process was ignored (possible forgery)")
         else:
@@ -139,6 +161,8 @@ class EventHandler:
                 self.flag("a test result arrived out of order")
                 return
             self.run.tests[index] = frame
+            for phase, seconds in reported_timings(frame.get("timing"), TESTER_PHASES).items():
+                self.run.timings[phase] = self.run.timings.get(phase, 0.0) + seconds
         elif kind == "test_end":
             if self.current != index or self.current_kind != "test":
                 self.flag("out-of-order end of a test")

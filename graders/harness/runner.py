@@ -43,6 +43,7 @@ class Notebook:
         self.ctl = socket.socket(fileno=ctl_fd)
         self.limits = job["limits"]
         self.count = 0
+        self.timings: dict[str, float] = {}  # seconds per phase, reported with "done" (diagnostics only)
 
     def emit(self, obj: dict[str, Any]) -> None:
         wire.write_frame(self.h.events_fd, obj, self.h.events_key)
@@ -88,11 +89,24 @@ class Notebook:
         sys.stderr = cells.Stream(self.holder, "stderr")
         self.emit({"t": "begin", "notebook": self.job["notebook"]})
         for cell in self.job["cells"]:
+            started = time.perf_counter()
             if cell["kind"] == "test":
                 self.run_test(cell)
+                self.add_time("tests_s", time.perf_counter() - started)
             else:
                 self.run_cell(cell)
-        self.emit({"t": "done"})
+                self.add_time("cells_s", time.perf_counter() - started)
+        # one tamper check for the whole notebook, after its last cell: a staff signal only (the verdicts are
+        # T's), so checking after every test bought nothing but a fork and a pass over the snapshot per test
+        started = time.perf_counter()
+        flags = self.tamper_flags()
+        self.add_time("tamper_s", time.perf_counter() - started)
+        if flags:
+            self.emit({"t": "tamper_flags", "flags": flags[:50]})
+        self.emit({"t": "done", "timings": self.timings})
+
+    def add_time(self, phase: str, seconds: float) -> None:
+        self.timings[phase] = self.timings.get(phase, 0.0) + seconds
 
     def execute(self, source: str, *, index: int, sink: cells.OutputSink) -> str:
         self.holder["sink"] = sink
@@ -166,16 +180,15 @@ class Notebook:
         # the calls of the test moved the random states, grad mode and default dtype with the tester's; the
         # replay of the visible part below starts from the notebook's own, as if only that part had run
         proxy.set_rng_state(states)
-        flags = self.tamper_flags()
-        if flags:
-            self.emit({"t": "test_flags", "i": index, "flags": flags[:50]})
         with contextlib.suppress(BaseException):
             self.ctl.sendall(b"D")
             self.ctl.recv(1)
         self.ns.clear()
         self.ns.update(before)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        started = time.perf_counter()
         self.execute(cell["source"], index=index, sink=cells.OutputSink(1 << 16))
+        self.add_time("replay_s", time.perf_counter() - started)
 
     def serve_tester(self) -> None:
         _, fds, _, _ = socket.recv_fds(self.ctl, 16, 1)

@@ -41,9 +41,18 @@ def tester_uid(uid: int | None) -> int | None:
 
 class Tester:
     def __init__(
-        self, harness: Harness, *, job: dict[str, Any], index: int, source: str, sock_fd: int, result_fd: int
+        self,
+        harness: Harness,
+        *,
+        job: dict[str, Any],
+        index: int,
+        source: str,
+        sock_fd: int,
+        result_fd: int,
+        forked_at: float | None = None,
     ) -> None:
         self.h = harness
+        self.forked_at = forked_at  # the zygote's perf_counter() just before it forked T
         self.job = job
         self.index = index
         self.source = source
@@ -89,6 +98,8 @@ class Tester:
     def run(self) -> None:
         self.confine()
         started = time.perf_counter()
+        timing = {"tester_start_s": started - (started if self.forked_at is None else self.forked_at)}
+        mark = started
         sink = cells.OutputSink(self.limits["output_cell_bytes"])
         holder = self.h.holder
         holder["sink"] = sink
@@ -104,6 +115,7 @@ class Tester:
             # the test starts from the notebook's random states, default dtype and grad mode (S sends them
             # with its first reply), not from the zygote's
             peer.state_key = proxy.state_key()
+            mark = time.perf_counter()
             names = peer.request("namespace", 0)
             if not isinstance(names, dict):
                 raise proxy.RemoteDied("the notebook did not list its names")
@@ -115,7 +127,9 @@ class Tester:
                     continue
                 ns[name] = value
             pushed = {name: ns[name] for name in names if isinstance(name, str) and name in ns}
+            timing["tester_names_s"], mark = time.perf_counter() - mark, time.perf_counter()
             flags += self.bind_locked_names(ns, peer)
+            timing["tester_bind_s"], mark = time.perf_counter() - mark, time.perf_counter()
             for name in pushed:
                 pushed[name] = ns.get(name, _MISSING)
             peer.rebinds = lambda: _rebinds(ns, pushed)
@@ -139,6 +153,7 @@ class Tester:
         except BaseException as exc:
             outcome, error = "exited", exc
         sys.settrace(None)
+        timing["tester_test_s"] = time.perf_counter() - mark
         test_lines = len(cells.linecache.cache.get(f"<test-{self.index}>", (0, None, []))[2])
         record = {
             "t": "test_result",
@@ -150,7 +165,7 @@ class Tester:
             "error": _error_record(error, test_lines) if error is not None else None,
             "outputs": sink.outputs,
             "flags": flags[:50],
-            "timing": {"test": time.perf_counter() - started},
+            "timing": timing,
         }
         with contextlib.suppress(OSError):
             sock.close()
