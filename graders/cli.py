@@ -16,8 +16,10 @@ from graders.batch import autograde_batch
 from graders.engine import Pool, autograde
 from graders.release import release
 
-# one submission: start fast; the source's own imports are added to the preload by the engine
-ONE_SHOT_PRELOAD = ("numpy", "IPython")
+# The command line grades one assignment: its slots preload only what that assignment's source imports (the
+# engine adds those to this list), not the course-wide list the site's workers preload (graders.slot's
+# DEFAULT_PRELOAD), so a slot starts sooner; a submission importing something else imports it itself.
+ASSIGNMENT_PRELOAD = ("numpy", "IPython")
 
 
 def _env_pairs(pairs: list[str]) -> dict[str, str]:
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         env = _env_pairs(args.env)
         if args.command == "autograde":
-            pool = Pool(mode=args.sandbox, preload=ONE_SHOT_PRELOAD)
+            pool = Pool(mode=args.sandbox, preload=ASSIGNMENT_PRELOAD)
             try:
                 result = autograde(args.source, args.submission, seed=args.seed, env=env, pool=pool)
             finally:
@@ -92,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             env=env,
             mode=args.sandbox,
+            preload=ASSIGNMENT_PRELOAD,
         ):
             if item.result is None:
                 failed = True

@@ -180,7 +180,26 @@ def source_imports(*, notebooks: list[fmt.Notebook]) -> tuple[str, ...]:
                         found[alias.name] = None
                 elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                     found[node.module] = None
+                    for alias in node.names:
+                        if f"{node.module}.{alias.name}" in LAZY_IMPORTS:
+                            found[f"{node.module}.{alias.name}"] = None
+                elif (
+                    isinstance(node, ast.Attribute)
+                    and isinstance(node.value, ast.Name)
+                    and f"{node.value.id}.{node.attr}" in LAZY_IMPORTS  # e.g. torch.optim.SGD(...)
+                ):
+                    found[f"{node.value.id}.{node.attr}"] = None
+    for name in list(found):
+        for used, lazy in LAZY_IMPORTS.items():
+            if name == used or name.startswith(used + "."):
+                found.update(dict.fromkeys(lazy))
     return tuple(name for name in found if importlib.util.find_spec(name.split(".")[0]) is not None)
+
+
+# Modules a library imports only when a feature is first used. A tester process is a fresh fork of the zygote
+# for every test, so without them in the zygote each test that uses the feature pays the import again: torch
+# imports torch._dynamo (with sympy, about 0.9 s) when a process makes its first optimizer.
+LAZY_IMPORTS: dict[str, tuple[str, ...]] = {"torch.optim": ("torch._dynamo",)}
 
 
 def _canonical_meta(sc: SourceCell) -> dict[str, object]:

@@ -20,6 +20,7 @@ import sys
 import threading
 import types
 from collections.abc import Iterable
+from itertools import compress, repeat
 from typing import Any
 
 _MISSING = object()
@@ -55,7 +56,13 @@ class Snapshot:
         self.trusted: set[int] = set()
         self.shell_lists: list[tuple[list[Any], list[Any], str]] = []
         self.shell_attrs: list[tuple[Any, dict[str, Any], str]] = []
-        self._take(shell)
+        enabled = gc.isenabled()
+        gc.disable()  # the snapshot allocates a few hundred thousand containers: no collection midway
+        try:
+            self._take(shell)
+        finally:
+            if enabled:
+                gc.enable()
 
     def _take(self, shell: Any) -> None:
         for name, mod in list(sys.modules.items()):
@@ -64,15 +71,16 @@ class Snapshot:
                     self.modules.append((name, mod, dict(vars(mod))))
                 except TypeError:
                     continue
-        for obj in gc.get_objects():
-            kind = type(obj)
-            if kind is types.FunctionType:
-                self.functions.append((obj, obj.__code__, obj.__defaults__, obj.__kwdefaults__, _cells(obj)))
-            elif isinstance(obj, type):
-                self.trusted.add(id(obj))
-                flags = getattr(obj, "__flags__", 0)
-                if flags & HEAPTYPE and not flags & IMMUTABLETYPE:
-                    self.classes.append((obj, dict(obj.__dict__)))
+        objects = gc.get_objects()
+        # pick the functions and classes out of every object at C speed (map/compress), then look at those only
+        functions = compress(objects, map(operator.is_, map(type, objects), repeat(types.FunctionType)))
+        for obj in functions:
+            self.functions.append((obj, obj.__code__, obj.__defaults__, obj.__kwdefaults__, _cells(obj)))
+        for obj in compress(objects, map(isinstance, objects, repeat(type))):
+            self.trusted.add(id(obj))
+            flags = getattr(obj, "__flags__", 0)
+            if flags & HEAPTYPE and not flags & IMMUTABLETYPE:
+                self.classes.append((obj, dict(obj.__dict__)))
         for _, _, saved in self.modules:  # static (non-GC) types such as AssertionError or numpy.float64
             for value in saved.values():
                 if isinstance(value, type):
@@ -117,15 +125,18 @@ class Snapshot:
         self._codes = tuple(f[1] for f in self.functions)
         self._defaults = tuple(f[2] for f in self.functions)
         self._kwdefaults = tuple(f[3] for f in self.functions)
-        pairs = [
-            (cell, value)
-            for func, *_, cells in self.functions
-            if cells is not None
-            for cell, value in zip(func.__closure__ or (), cells, strict=False)
-            if value is not _MISSING
-        ]
-        self._cells = tuple(p[0] for p in pairs)
-        self._cell_values = tuple(p[1] for p in pairs)
+        cells: list[Any] = []
+        cell_values: list[Any] = []
+        for entry in self.functions:
+            saved_cells = entry[4]
+            if saved_cells is None:
+                continue
+            for cell, value in zip(entry[0].__closure__ or (), saved_cells, strict=False):
+                if value is not _MISSING:
+                    cells.append(cell)
+                    cell_values.append(value)
+        self._cells = tuple(cells)
+        self._cell_values = tuple(cell_values)
         self._class_items = [
             (cls, cls.__dict__, tuple(saved), tuple(saved.values()), len(saved))
             for cls, saved in self.classes
@@ -342,32 +353,28 @@ class _Watch:
         kinds: list[int] = []
         positions: list[int] = []
 
-        def watch(address: int, kind: str, position: int) -> None:
-            addresses.append(address)
-            kinds.append(cls.KINDS.index(kind))
-            positions.append(position)
+        def watch(objects: Iterable[Any], offsets: tuple[int, ...], kind: str) -> None:
+            ids = numpy.fromiter(map(id, objects), dtype=numpy.uint64)
+            for offset in offsets:
+                addresses.append(ids + numpy.uint64(offset))
+                kinds.append(numpy.full(len(ids), cls.KINDS.index(kind), dtype=numpy.uint8))
+                positions.append(numpy.arange(len(ids), dtype=numpy.int64))
 
-        watch(id(sys.modules) + version_at, "sys.modules", 0)
-        for position, (_, module, _) in enumerate(snap.modules):
-            watch(id(vars(module)) + version_at, "module", position)
-        for position, func in enumerate(snap._funcs):
-            for offset in (code_at, defaults_at, kwdefaults_at):
-                watch(id(func) + offset, "function", position)
-        for position, cell in enumerate(snap._cells):
-            watch(id(cell) + cell_at, "cell", position)
-        for position, (klass, _, _, _, _) in enumerate(snap._class_items):
-            namespace = _namespace_of(klass)
-            if namespace is None:
-                return None
-            watch(id(namespace) + version_at, "class", position)
-        if any(address % 8 for address in addresses):
+        addresses: list[Any] = []
+        kinds: list[Any] = []
+        positions: list[Any] = []
+        namespaces = [_namespace_of(klass) for klass, *_ in snap._class_items]
+        if any(namespace is None for namespace in namespaces):
             return None
-        made = cls(
-            numpy,
-            numpy.array(addresses, dtype=numpy.uint64),
-            numpy.array(kinds, dtype=numpy.uint8),
-            numpy.array(positions, dtype=numpy.int64),
-        )
+        watch([sys.modules], (version_at,), "sys.modules")
+        watch([vars(module) for _, module, _ in snap.modules], (version_at,), "module")
+        watch(snap._funcs, (code_at, defaults_at, kwdefaults_at), "function")
+        watch(snap._cells, (cell_at,), "cell")
+        watch(namespaces, (version_at,), "class")
+        words = numpy.concatenate(addresses)
+        if (words % numpy.uint64(8)).any():
+            return None
+        made = cls(numpy, words, numpy.concatenate(kinds), numpy.concatenate(positions))
         made.expected = made.read()
         return made
 

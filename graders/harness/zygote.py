@@ -110,6 +110,7 @@ class Harness:
     # ----- zygote -----
     def preload(self, modules: list[str]) -> None:
         start = time.perf_counter()
+        gc.disable()  # importing the libraries makes a few hundred thousand objects: collect once, at the end
         for name in modules:
             try:
                 __import__(name)
@@ -133,6 +134,7 @@ class Harness:
         gc.collect()
         self.snapshot = guard.Snapshot(self.shell)
         gc.freeze()
+        gc.enable()
 
     def prctl(self, option: int, value: int) -> None:
         self.libc.prctl(option, value, 0, 0, 0)
@@ -162,6 +164,7 @@ class Harness:
                 "functions": len(snap.functions) if snap else 0,
                 "classes": len(snap.classes) if snap else 0,
                 "rss_mb": _rss_mb(),
+                "janitor": self.janitor is not None,
             }
         )
         while True:
