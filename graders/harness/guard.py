@@ -50,11 +50,20 @@ class Snapshot:
 
     def __init__(self, shell: Any = None) -> None:
         self.modules: list[tuple[str, types.ModuleType, dict[str, Any]]] = []
-        self.functions: list[tuple[types.FunctionType, Any, Any, Any, tuple[Any, ...] | None]] = []
+        # (function, its code, defaults, keyword defaults, closure cell values): defaults and cells hold any object
+        self.functions: list[
+            tuple[
+                types.FunctionType,
+                types.CodeType,
+                tuple[Any, ...] | None,
+                dict[str, Any] | None,
+                tuple[Any, ...] | None,
+            ]
+        ] = []
         self.classes: list[tuple[type, dict[str, Any]]] = []
         self.trusted: set[int] = set()
         self.shell_lists: list[tuple[list[Any], list[Any], str]] = []
-        self.shell_attrs: list[tuple[Any, dict[str, Any], str]] = []
+        self.shell_attrs: list[tuple[dict[str, Any], dict[str, Any], str]] = []
         self._take(shell)
 
     def _take(self, shell: Any) -> None:
@@ -218,11 +227,11 @@ class Snapshot:
                         flags.append("a library function's closure was changed")
         class_positions = range(len(self._class_items)) if changed is None else sorted(changed.classes)
         for position in class_positions:
-            cls, current, keys, values, size = self._class_items[position]
-            if len(current) == size and all(map(operator.is_, map(current.get, keys), values)):
+            cls, class_dict, keys, values, size = self._class_items[position]
+            if len(class_dict) == size and all(map(operator.is_, map(class_dict.get, keys), values)):
                 continue
             for key, value in zip(keys, values, strict=True):
-                now = current.get(key, _MISSING)
+                now = class_dict.get(key, _MISSING)
                 if now is not value:
                     try:
                         type.__setattr__(cls, key, value)
@@ -230,8 +239,8 @@ class Snapshot:
                         continue
                     if self.suspicious(now):
                         flags.append(f"{cls.__module__}.{cls.__qualname__}.{key} was replaced")
-            for key in [k for k in current if k not in keys and k.startswith("__") and k.endswith("__")]:
-                now = current[key]
+            for key in [k for k in class_dict if k not in keys and k.startswith("__") and k.endswith("__")]:
+                now = class_dict[key]
                 try:
                     type.__delattr__(cls, key)
                 except (TypeError, AttributeError):
@@ -490,8 +499,9 @@ def clear_hooks() -> list[str]:
         flags.append("sys.setprofile was active")
     sys.settrace(None)
     sys.setprofile(None)
+    # typeshed's threading.settrace takes only a trace function; at run time None clears it (as for setprofile).
     threading.settrace(None)  # type: ignore[arg-type]
-    threading.setprofile(None)  # type: ignore[arg-type]
+    threading.setprofile(None)
     if gc.callbacks:
         flags.append("gc.callbacks were registered")
         gc.callbacks.clear()
