@@ -48,7 +48,10 @@ import socket
 import struct
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 MAX_MESSAGE = 1 << 30
 MAX_DEPTH = 60
@@ -970,15 +973,18 @@ class Peer:
         self.remotes: dict[int, Remote] = {}
         self.backward: dict[int, tuple[Any, Any]] = {}
         self.bridge_inputs: list[Any] | None = None
-        self.on_output: Any = None  # T: outputs S printed while serving a request
-        self.capture: Any = None  # S: (start, stop) capturing outputs around one request
-        self.rebinds: Any = None  # T: notebook names the test rebound since the last call
-        self.apply_rebinds: Any = None  # S
-        self.namespace: Any = None  # S: the notebook's names, for the tester
-        self.state_key: Any = None
+        # T: outputs S printed while serving a request
+        self.on_output: Callable[[list[Any]], None] | None = None
+        # S: (start, stop) capturing outputs around one request (start's token is handed back to stop)
+        self.capture: tuple[Callable[[], object], Callable[[object], list[dict[str, Any]]]] | None = None
+        # T: notebook names the test rebound since the last call
+        self.rebinds: Callable[[], dict[str, Any] | None] | None = None
+        self.apply_rebinds: Callable[[dict[str, Any]], None] | None = None  # S
+        self.namespace: Callable[[], dict[str, Any]] | None = None  # S: the notebook's names, for the tester
+        self.state_key: tuple[object, ...] | None = None
         self.locked: dict[int, str] = {}  # T: functions and classes bound by locked cells, sent by name
         self.locked_objects: dict[str, Any] = {}
-        self.names_of_notebook: Any = lambda: {}  # S: the notebook's namespace
+        self.names_of_notebook: Callable[[], dict[str, Any]] = lambda: {}  # S: the notebook's namespace
         self.lent: dict[int, Any] = {}  # T: generators lent to S (kept, so that their ids stay theirs)
         self.mirrors: dict[int, Any] = {}  # S: its generator for each of them
 
@@ -1173,7 +1179,7 @@ class Peer:
             reply["v"] = {"t": [tree_result, back, plain.enc(self._state_out())]}
             out_blobs = encoder.blobs
             self.bridge_inputs = saved_inputs
-            if token is not None:
+            if token is not None and self.capture is not None:  # (a token comes only from a capture)
                 outputs = self.capture[1](token)
                 if outputs:
                     reply["out"] = outputs
@@ -1576,7 +1582,7 @@ def set_rng_state(state: dict[str, Any]) -> None:
             torch.set_grad_enabled(bool(state["grad"]))
 
 
-def state_key() -> Any:
+def state_key() -> tuple[object, ...]:
     """A fingerprint of the global random states, default dtype and grad mode (to send the states of
     :func:`rng_state` only when they changed): the generators' raw state bytes, read in about a microsecond
     each (reading NumPy's legacy state through ``get_state`` takes tens of microseconds, twice per call)."""
