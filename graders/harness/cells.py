@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
     from IPython.core.displaypub import DisplayPublisher
 
+# `Any` here is a value a cell computed or an nbformat output's JSON; the IPython shell is passed as `Any`
+# (its methods have no annotations).
 HARNESS_PREFIX = "<grader_harness"
 NO_VALUE = object()
 

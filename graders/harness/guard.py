@@ -22,6 +22,7 @@ import types
 from collections.abc import Iterable
 from typing import Any
 
+# `Any` here is whatever a module, a class or a closure holds: the snapshot compares it by identity only.
 _MISSING = object()
 HEAPTYPE = 1 << 9
 IMMUTABLETYPE = 1 << 8

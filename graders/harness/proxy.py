@@ -53,6 +53,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+# `Any` in this module is a value of the notebook or the tester (any object, the student's own classes included,
+# told apart at run time by type identity) or a tree decoded from the channel's JSON; numpy, torch and pandas are
+# reached through sys.modules (loaded only when the notebook imported them), so their objects are `Any` too.
 MAX_MESSAGE = 1 << 30
 MAX_DEPTH = 60
 LIB_ROOTS = frozenset(
