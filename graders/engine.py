@@ -223,17 +223,19 @@ def autograde(
     flags = list(plan.flags)
     for stem, nb_plan in plan.notebooks.items():
         src_nb = src.notebooks[stem]
-        run = runs.get(stem)
-        cells = score.score_notebook(nb_plan, run, source=src_nb)
+        nb_run = runs.get(stem)
+        scored = score.score_notebook(nb_plan, nb_run, source=src_nb)
         flags += [f"{stem}: {flag}" for flag in nb_plan.flags]
-        if run is not None:
-            flags += _run_flags(stem, run, cell_count=len(nb_plan.cells))
-        nb_score, nb_max, _ = score.totals(cells)
+        if nb_run is not None:
+            flags += _run_flags(stem, nb_run, cell_count=len(nb_plan.cells))
+        nb_score, nb_max, _ = score.totals(scored)
         notebooks[stem] = NotebookResult(
-            cells=cells,
+            cells=scored,
             score=nb_score,
             max_score=nb_max,
-            feedback_notebook=feedback.build_feedback(plan=nb_plan, run=run, results=cells, source=src_nb),
+            feedback_notebook=feedback.build_feedback(
+                plan=nb_plan, run=nb_run, results=scored, source=src_nb
+            ),
         )
     timings["score_s"] = time.perf_counter() - mark
     all_cells = {f"{stem}/{gid}": c for stem, nb in notebooks.items() for gid, c in nb.cells.items()}

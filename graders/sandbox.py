@@ -151,8 +151,8 @@ def system_mounts_argv(*, passwd: Path, group: Path) -> list[str]:
         for parent in reversed(Path(dest).parents):
             if str(parent) not in ("/", "/usr") and not str(parent).startswith("/usr/"):
                 parents[str(parent)] = None
-    for parent in parents:  # traversable by an unprivileged uid even where the host's folder is 0700 (/root)
-        argv += ["--perms", "0755", "--dir", parent]
+    for folder in parents:  # traversable by an unprivileged uid even where the host's folder is 0700 (/root)
+        argv += ["--perms", "0755", "--dir", folder]
     for src, dest in mounts:
         argv += ["--ro-bind", src, dest]
     return argv

@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from graders import sandbox, seccomp
 from graders.harness import MODULES, wire
@@ -128,7 +128,7 @@ class Slot:
         self.events_fd = -1
         self.ready_info: dict[str, Any] = {}
         self.used = 0
-        self.errlog: Any = None
+        self.errlog: IO[bytes] | None = None
         self.workdir = ""
         self.env: dict[str, str] = {}
         self.tmpdir = ""
@@ -441,7 +441,7 @@ class Slot:
             handler.run.flags.append(f"{reader.bad_frames} forged or corrupt message(s) from the notebook")
         return handler.run
 
-    def _drain_events(self, reader: wire.FrameReader, handler: Any) -> None:
+    def _drain_events(self, reader: wire.FrameReader, handler: EventHandler) -> None:
         while True:
             try:
                 data = os.read(self.events_fd, 1 << 20)

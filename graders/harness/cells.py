@@ -12,8 +12,15 @@ import io
 import json
 import linecache
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from types import CodeType
+
+    from IPython.core.displaypub import DisplayPublisher
+
+# `Any` here is a value a cell computed or an nbformat output's JSON; the IPython shell is passed as `Any`
+# (its methods have no annotations).
 HARNESS_PREFIX = "<grader_harness"
 NO_VALUE = object()
 
@@ -92,7 +99,7 @@ class Stream(io.TextIOBase):
     def isatty(self) -> bool:
         return False
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         self._holder["sink"].stream(self._name, text)
@@ -102,7 +109,7 @@ class Stream(io.TextIOBase):
         return None
 
 
-def make_publisher(shell: Any, holder: dict[str, OutputSink]) -> Any:
+def make_publisher(shell: Any, holder: dict[str, OutputSink]) -> DisplayPublisher:
     """An IPython display publisher that records ``display()`` calls into the current sink."""
     from IPython.core.displaypub import DisplayPublisher
 
@@ -115,19 +122,22 @@ def make_publisher(shell: Any, holder: dict[str, OutputSink]) -> Any:
         def clear_output(self, wait: bool = False) -> None:
             holder["sink"].clear()
 
-    return SinkPublisher(shell=shell, parent=shell)
+    # IPython's DisplayPublisher.__init__ has no annotations (its package is marked typed).
+    return SinkPublisher(shell=shell, parent=shell)  # type: ignore[no-untyped-call]
 
 
 def compile_cell(
     shell: Any, source: str, *, filename: str, transformer: ast.NodeTransformer | None = None
-) -> tuple[Any, Any]:
+) -> tuple[CodeType, CodeType | None]:
     """Compile a cell into (body code, final-expression code or None)."""
     text = shell.transform_cell(source) if shell is not None else source
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     tree = ast.parse(text, filename=filename, mode="exec")
     last: ast.expr | None = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
-        last = tree.body.pop().value
+    final = tree.body[-1] if tree.body else None
+    if isinstance(final, ast.Expr):
+        tree.body.pop()
+        last = final.value
     if transformer is not None:
         tree = ast.fix_missing_locations(transformer.visit(tree))
         if last is not None:
@@ -161,8 +171,8 @@ def _short(exc: BaseException) -> str:
         return ""
 
 
-def run_code(body: Any, tail: Any, namespace: dict[str, Any]) -> Any:
-    """Execute compiled cell code; return the final expression's value or ``NO_VALUE``."""
+def run_code(body: CodeType, tail: CodeType | None, namespace: dict[str, Any]) -> Any:
+    """Execute compiled cell code; return the final expression's value (any object) or ``NO_VALUE``."""
     exec(body, namespace)  # noqa: S102 - running notebook code is the point
     if tail is None:
         return NO_VALUE

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from itertools import compress, repeat
 from typing import Any
 
+# `Any` here is whatever a module, a class or a closure holds: the snapshot compares it by identity only.
 _MISSING = object()
 HEAPTYPE = 1 << 9
 IMMUTABLETYPE = 1 << 8
@@ -51,11 +52,20 @@ class Snapshot:
 
     def __init__(self, shell: Any = None) -> None:
         self.modules: list[tuple[str, types.ModuleType, dict[str, Any]]] = []
-        self.functions: list[tuple[types.FunctionType, Any, Any, Any, tuple[Any, ...] | None]] = []
+        # (function, its code, defaults, keyword defaults, closure cell values): defaults and cells hold any object
+        self.functions: list[
+            tuple[
+                types.FunctionType,
+                types.CodeType,
+                tuple[Any, ...] | None,
+                dict[str, Any] | None,
+                tuple[Any, ...] | None,
+            ]
+        ] = []
         self.classes: list[tuple[type, dict[str, Any]]] = []
         self.trusted: set[int] = set()
         self.shell_lists: list[tuple[list[Any], list[Any], str]] = []
-        self.shell_attrs: list[tuple[Any, dict[str, Any], str]] = []
+        self.shell_attrs: list[tuple[dict[str, Any], dict[str, Any], str]] = []
         enabled = gc.isenabled()
         gc.disable()  # the snapshot allocates a few hundred thousand containers: no collection midway
         try:
@@ -229,11 +239,11 @@ class Snapshot:
                         flags.append("a library function's closure was changed")
         class_positions = range(len(self._class_items)) if changed is None else sorted(changed.classes)
         for position in class_positions:
-            cls, current, keys, values, size = self._class_items[position]
-            if len(current) == size and all(map(operator.is_, map(current.get, keys), values)):
+            cls, class_dict, keys, values, size = self._class_items[position]
+            if len(class_dict) == size and all(map(operator.is_, map(class_dict.get, keys), values)):
                 continue
             for key, value in zip(keys, values, strict=True):
-                now = current.get(key, _MISSING)
+                now = class_dict.get(key, _MISSING)
                 if now is not value:
                     try:
                         type.__setattr__(cls, key, value)
@@ -241,8 +251,8 @@ class Snapshot:
                         continue
                     if self.suspicious(now):
                         flags.append(f"{cls.__module__}.{cls.__qualname__}.{key} was replaced")
-            for key in [k for k in current if k not in keys and k.startswith("__") and k.endswith("__")]:
-                now = current[key]
+            for key in [k for k in class_dict if k not in keys and k.startswith("__") and k.endswith("__")]:
+                now = class_dict[key]
                 try:
                     type.__delattr__(cls, key)
                 except (TypeError, AttributeError):
@@ -349,9 +359,9 @@ class _Watch:
         if numpy is None or offsets is None or sys.implementation.name != "cpython":
             return None
         code_at, defaults_at, kwdefaults_at, cell_at, version_at = offsets
-        addresses: list[int] = []
-        kinds: list[int] = []
-        positions: list[int] = []
+        addresses: list[Any] = []  # NumPy arrays, one per kind and field
+        kinds: list[Any] = []
+        positions: list[Any] = []
 
         def watch(objects: Iterable[Any], offsets: tuple[int, ...], kind: str) -> None:
             ids = numpy.fromiter(map(id, objects), dtype=numpy.uint64)
@@ -360,9 +370,6 @@ class _Watch:
                 kinds.append(numpy.full(len(ids), cls.KINDS.index(kind), dtype=numpy.uint8))
                 positions.append(numpy.arange(len(ids), dtype=numpy.int64))
 
-        addresses: list[Any] = []
-        kinds: list[Any] = []
-        positions: list[Any] = []
         namespaces = [_namespace_of(klass) for klass, *_ in snap._class_items]
         if any(namespace is None for namespace in namespaces):
             return None
@@ -497,8 +504,9 @@ def clear_hooks() -> list[str]:
         flags.append("sys.setprofile was active")
     sys.settrace(None)
     sys.setprofile(None)
+    # typeshed's threading.settrace takes only a trace function; at run time None clears it (as for setprofile).
     threading.settrace(None)  # type: ignore[arg-type]
-    threading.setprofile(None)  # type: ignore[arg-type]
+    threading.setprofile(None)
     if gc.callbacks:
         flags.append("gc.callbacks were registered")
         gc.callbacks.clear()

@@ -48,8 +48,14 @@ import socket
 import struct
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# `Any` in this module is a value of the notebook or the tester (any object, the student's own classes included,
+# told apart at run time by type identity) or a tree decoded from the channel's JSON; numpy, torch and pandas are
+# reached through sys.modules (loaded only when the notebook imported them), so their objects are `Any` too.
 MAX_MESSAGE = 1 << 30
 MAX_DEPTH = 60
 LIB_ROOTS = frozenset(
@@ -176,7 +182,7 @@ def _npy(array: Any) -> bytes:
     return buf.getvalue()
 
 
-def _from_npy(blob: bytes) -> Any:
+def _from_npy(blob: bytes | bytearray) -> Any:
     import numpy
 
     return numpy.lib.format.read_array(io.BytesIO(blob), allow_pickle=False)
@@ -282,9 +288,10 @@ class SafeEncoder:
             return {"l": [self.enc(x, d) for x in list.__iter__(value)]}
         if isinstance(value, tuple):
             return {"t": [self.enc(x, d) for x in tuple.__iter__(value)]}
-        if isinstance(value, set | frozenset):
-            base = set if isinstance(value, set) else frozenset
-            return {"s" if base is set else "fs": [self.enc(x, d) for x in base.__iter__(value)]}
+        if isinstance(value, set):
+            return {"s": [self.enc(x, d) for x in set.__iter__(value)]}
+        if isinstance(value, frozenset):
+            return {"fs": [self.enc(x, d) for x in frozenset.__iter__(value)]}
         if kind is slice:
             return {"sl": [self.enc(value.start, d), self.enc(value.stop, d), self.enc(value.step, d)]}
         if kind is range:
@@ -421,7 +428,9 @@ class SafeEncoder:
         return tree
 
     def _describe(self, value: Any, kind: type, d: int) -> Any:
-        reduced = object.__reduce_ex__(value, 4) if kind.__reduce_ex__ is object.__reduce_ex__ else None
+        # Read off the class, __reduce_ex__ is the plain function (mypy types it as a bound method).
+        reduce_ex: object = kind.__reduce_ex__
+        reduced = object.__reduce_ex__(value, 4) if reduce_ex is object.__reduce_ex__ else None
         if reduced is None:
             reduced = value.__reduce_ex__(4)
         if not isinstance(reduced, tuple) or len(reduced) < 2:
@@ -430,7 +439,8 @@ class SafeEncoder:
         state = reduced[2] if len(reduced) > 2 else None
         if len(reduced) > 3 and (reduced[3] is not None or (len(reduced) > 4 and reduced[4] is not None)):
             return self.handle(value)
-        if func is copyreg.__newobj__ and args and args[0] is kind:
+        # copyreg.__newobj__ exists at run time (pickle's protocol 2+ reductions use it); typeshed omits it.
+        if func is copyreg.__newobj__ and args and args[0] is kind:  # type: ignore[attr-defined]
             ctor_args: list[Any] = []
             new = True
         elif func is kind:
@@ -476,7 +486,7 @@ def _type_name(value: Any) -> str:
 class SafeDecoder:
     """T side: rebuild plain data, library objects and handles; never unpickles."""
 
-    def __init__(self, peer: Peer, blobs: list[bytes], *, args: list[Any] | None = None) -> None:
+    def __init__(self, peer: Peer, blobs: list[bytearray], *, args: list[Any] | None = None) -> None:
         self.peer = peer
         self.blobs = blobs
         self.args = args or []
@@ -526,19 +536,19 @@ class SafeDecoder:
             return self.peer.remote(tree) if found is _UNSET else found
         if "h" in tree:
             return self.peer.remote(tree)
-        numpy = sys.modules.get("numpy")
         if "nd" in tree:
             return self.array(tree)
         if "ns" in tree:
             return self.array(tree)[()]
         if "oa" in tree:
-            out = numpy.empty(len(tree["items"]), dtype=object)
+            out = sys.modules["numpy"].empty(len(tree["items"]), dtype=object)
             for i, item in enumerate(tree["items"]):
                 out[i] = self.dec(item)
             return out.reshape([int(x) for x in tree["oa"]])
         if "dt" in tree:
-            return numpy.dtype(str(tree["dt"]))
+            return sys.modules["numpy"].dtype(str(tree["dt"]))
         if "rng" in tree:
+            numpy = sys.modules["numpy"]
             bitgen = getattr(numpy.random, str(tree["rng"]), None)
             if not (isinstance(bitgen, type) and issubclass(bitgen, numpy.random.BitGenerator)):
                 raise ValueError("unknown bit generator")
@@ -546,7 +556,7 @@ class SafeDecoder:
             gen.state = self.dec(tree["state"])
             return numpy.random.Generator(gen)
         if "rs" in tree:
-            rs = numpy.random.RandomState()
+            rs = sys.modules["numpy"].random.RandomState()
             rs.set_state(self.dec(tree["rs"]))
             return rs
         if "tt" in tree:
@@ -565,7 +575,7 @@ class SafeDecoder:
         if "tgen" in tree:
             torch = sys.modules["torch"]
             state = _from_npy(self.blobs[int(tree["tgen"])])
-            if state.dtype != numpy.uint8 or state.ndim != 1:
+            if state.dtype != sys.modules["numpy"].uint8 or state.ndim != 1:
                 raise ValueError("malformed generator state")
             gen = torch.Generator(device=str(tree.get("dev") or "cpu"))
             gen.set_state(torch.from_numpy(state.copy()))
@@ -624,9 +634,12 @@ class SafeDecoder:
 
     def _structural(self, tree: dict[str, Any]) -> Any:
         module, qualname = (str(x) for x in tree["obj"])
-        cls = _lookup(module, qualname) if module.startswith(REBUILD_ROOTS) else _UNSET
-        if not isinstance(cls, type) or not _rebuildable(cls):
+        found = _lookup(module, qualname) if module.startswith(REBUILD_ROOTS) else _UNSET
+        if not isinstance(found, type) or not _rebuildable(found):
             raise ValueError(f"not an allow-listed library class: {module}.{qualname}")
+        # An allow-listed library class found by name at run time; its own __new__ builds the bare object
+        # (mypy would take cls.__new__ of a `type` for the metaclass's type.__new__).
+        cls: Any = found
         obj = cls.__new__(cls) if tree.get("new") else cls(*(self.dec(a) for a in tree["args"]))
         if "sid" in tree:
             self.memo[int(tree["sid"])] = obj  # before its state: the state may refer back to it
@@ -733,7 +746,8 @@ class _TPickler(pickle.Pickler):
             return ("A", seen)
         index = self.arrays[id(array)] = len(self.kept)
         self.kept.append(array)
-        return ("a", index, self.numpy.ascontiguousarray(array).tobytes(), array.dtype.str, array.shape)
+        contiguous = sys.modules["numpy"].ascontiguousarray(array)
+        return ("a", index, contiguous.tobytes(), array.dtype.str, array.shape)
 
 
 class _SUnpickler(pickle.Unpickler):
@@ -771,7 +785,7 @@ def t_dumps(value: Any, peer: Peer) -> bytes:
     return buf.getvalue()
 
 
-def s_loads(data: bytes, peer: Peer) -> Any:
+def s_loads(data: bytes | bytearray, peer: Peer) -> Any:
     return _SUnpickler(io.BytesIO(data), peer).load()
 
 
@@ -906,6 +920,14 @@ class Remote:
 
     __le__ = __gt__ = __ge__ = __lt__
 
+    def __neg__(self) -> Any:
+        _refuse_numbers(self)
+        return self._op("unop", "neg")
+
+    def __abs__(self) -> Any:
+        _refuse_numbers(self)
+        return self._op("unop", "abs")
+
 
 def _refuse_numbers(self: Remote) -> None:
     if object.__getattribute__(self, "_peer").trusted:
@@ -930,8 +952,6 @@ for _name in _FORWARD_BINARY:
     _f, _r = _binary(_name)
     setattr(Remote, f"__{_name}__", _f)
     setattr(Remote, f"__r{_name}__", _r)
-Remote.__neg__ = lambda self: _refuse_numbers(self) or self._op("unop", "neg")  # type: ignore[attr-defined]
-Remote.__abs__ = lambda self: _refuse_numbers(self) or self._op("unop", "abs")  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------------------------------- the peer
@@ -956,15 +976,18 @@ class Peer:
         self.remotes: dict[int, Remote] = {}
         self.backward: dict[int, tuple[Any, Any]] = {}
         self.bridge_inputs: list[Any] | None = None
-        self.on_output: Any = None  # T: outputs S printed while serving a request
-        self.capture: Any = None  # S: (start, stop) capturing outputs around one request
-        self.rebinds: Any = None  # T: notebook names the test rebound since the last call
-        self.apply_rebinds: Any = None  # S
-        self.namespace: Any = None  # S: the notebook's names, for the tester
-        self.state_key: Any = None
+        # T: outputs S printed while serving a request
+        self.on_output: Callable[[list[Any]], None] | None = None
+        # S: (start, stop) capturing outputs around one request (start's token is handed back to stop)
+        self.capture: tuple[Callable[[], object], Callable[[object], list[dict[str, Any]]]] | None = None
+        # T: notebook names the test rebound since the last call
+        self.rebinds: Callable[[], dict[str, Any] | None] | None = None
+        self.apply_rebinds: Callable[[dict[str, Any]], None] | None = None  # S
+        self.namespace: Callable[[], dict[str, Any]] | None = None  # S: the notebook's names, for the tester
+        self.state_key: tuple[object, ...] | None = None
         self.locked: dict[int, str] = {}  # T: functions and classes bound by locked cells, sent by name
         self.locked_objects: dict[str, Any] = {}
-        self.names_of_notebook: Any = lambda: {}  # S: the notebook's namespace
+        self.names_of_notebook: Callable[[], dict[str, Any]] = lambda: {}  # S: the notebook's namespace
         self.lent: dict[int, Any] = {}  # T: generators lent to S (kept, so that their ids stay theirs)
         self.mirrors: dict[int, Any] = {}  # S: its generator for each of them
 
@@ -1083,7 +1106,7 @@ class Peer:
                 raise _rebuild_error(header["err"])
             return result
 
-    def _trusted_reply(self, header: dict[str, Any], blobs: list[Any], arg_list: list[Any]) -> Any:
+    def _trusted_reply(self, header: dict[str, Any], blobs: list[bytearray], arg_list: list[Any]) -> Any:
         """T: decode S's reply (result, the arguments' new states, S's global states) and apply it."""
         tree = header.get("v")
         if not (type(tree) is dict and type(tree.get("t")) is list and len(tree["t"]) == 3):
@@ -1108,7 +1131,7 @@ class Peer:
                 update_in_place(original, new)
         return result
 
-    def serve(self, header: dict[str, Any], blobs: list[bytes]) -> None:
+    def serve(self, header: dict[str, Any], blobs: list[bytearray]) -> None:
         """Run one request of the other side and send the reply."""
         reply: dict[str, Any] = {"k": "rep", "id": header.get("id")}
         token = self.capture[0]() if self.capture is not None else None
@@ -1159,7 +1182,7 @@ class Peer:
             reply["v"] = {"t": [tree_result, back, plain.enc(self._state_out())]}
             out_blobs = encoder.blobs
             self.bridge_inputs = saved_inputs
-            if token is not None:
+            if token is not None and self.capture is not None:  # (a token comes only from a capture)
                 outputs = self.capture[1](token)
                 if outputs:
                     reply["out"] = outputs
@@ -1480,7 +1503,8 @@ def _array_mark(value: Any) -> Any:
 
 def _array_digest(value: Any, numpy: Any) -> bytes:
     if value.nbytes <= MARK_COPY_BYTES:
-        return value.tobytes()
+        raw: bytes = value.tobytes()
+        return raw
     flat = numpy.ascontiguousarray(value).reshape(-1).view(numpy.uint8)
     return hashlib.blake2b(memoryview(flat), digest_size=32).digest()
 
@@ -1506,7 +1530,11 @@ def _same_kind_mutable(a: Any, b: Any) -> bool:
 def _remote_backward(peer: Peer, hid: int, data: Any, inputs: list[Any]) -> Any:
     torch = sys.modules["torch"]
 
-    class RemoteBackward(torch.autograd.Function):
+    # torch is reached through sys.modules (loaded only when the notebook imported it), so its Function class
+    # is a run-time value, typed Any: the one class built on such a base.
+    function: Any = torch.autograd.Function
+
+    class RemoteBackward(function):  # type: ignore[misc]
         @staticmethod
         def forward(ctx: Any, *tensors: Any) -> Any:
             return data.clone()
@@ -1547,7 +1575,8 @@ def set_rng_state(state: dict[str, Any]) -> None:
     torch = sys.modules.get("torch")
     if torch is not None and "torch" in state:
         with contextlib.suppress(Exception):
-            torch.set_rng_state(torch.from_numpy(numpy.asarray(state["torch"], dtype=numpy.uint8).copy()))
+            np = sys.modules["numpy"]  # (absent: nothing is set, as for any other failure here)
+            torch.set_rng_state(torch.from_numpy(np.asarray(state["torch"], dtype=np.uint8).copy()))
         dtype = getattr(torch, str(state.get("torch_dtype")), None)
         if dtype in (torch.float32, torch.float64):  # never a lower precision in the tester
             with contextlib.suppress(Exception):
@@ -1556,7 +1585,7 @@ def set_rng_state(state: dict[str, Any]) -> None:
             torch.set_grad_enabled(bool(state["grad"]))
 
 
-def state_key() -> Any:
+def state_key() -> tuple[object, ...]:
     """A fingerprint of the global random states, default dtype and grad mode (to send the states of
     :func:`rng_state` only when they changed): the generators' raw state bytes, read in about a microsecond
     each (reading NumPy's legacy state through ``get_state`` takes tens of microseconds, twice per call)."""
@@ -1590,7 +1619,8 @@ class _StateProbes:
         if self.random_layout is None or type(inst) is not random.Random:
             return random.getstate()
         offset, size = self.random_layout
-        return ctypes.string_at(id(inst) + offset, size), inst.gauss_next
+        # Random.gauss_next is a real attribute (random.py sets it in seed/setstate); typeshed omits it.
+        return ctypes.string_at(id(inst) + offset, size), inst.gauss_next  # type: ignore[attr-defined]
 
     def _random_layout(self, inst: Any) -> Any:
         import _random

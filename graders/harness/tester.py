@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import linecache
 import os
 import resource
 import sys
@@ -109,7 +110,9 @@ class Tester:
         peer = proxy.Peer(sock, trusted=True)
         peer.on_output = lambda outputs: _merge_outputs(sink, outputs)
         ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
-        outcome, partial, error = "passed", None, None
+        outcome = "passed"
+        partial: float | None = None
+        error: BaseException | None = None
         flags: list[str] = []
         try:
             # the test starts from the notebook's random states, default dtype and grad mode (S sends them
@@ -154,7 +157,7 @@ class Tester:
             outcome, error = "exited", exc
         sys.settrace(None)
         timing["tester_test_s"] = time.perf_counter() - mark
-        test_lines = len(cells.linecache.cache.get(f"<test-{self.index}>", (0, None, []))[2])
+        test_lines = len(linecache.getlines(f"<test-{self.index}>"))
         record = {
             "t": "test_result",
             "i": self.index,
@@ -189,7 +192,7 @@ class Tester:
                 tree = ast.parse(text, filename=f"<cell-{cell['i']}>")
             except (SyntaxError, ValueError):
                 continue
-            cells.linecache.cache[f"<cell-{cell['i']}>"] = (len(text), None, text.splitlines(True), "")
+            linecache.cache[f"<cell-{cell['i']}>"] = (len(text), None, text.splitlines(True), "")
             for node in tree.body:
                 if not isinstance(node, BINDING_STATEMENTS):
                     continue

@@ -14,9 +14,16 @@ import functools
 import operator
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .guard import Snapshot, library_file
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# The values tests and submissions hand around are arbitrary Python objects (the student's own classes
+# included): `Any` below is such a value, checked at run time by type identity, never by annotation.
+Normalizer: TypeAlias = "Callable[[Any], Any]"
 
 
 class CompareGuard(ast.NodeTransformer):
@@ -45,8 +52,8 @@ class CompareGuard(ast.NodeTransformer):
         # a < b < c  ->  chain(("lt", "lt"), lambda: a, lambda: b, lambda: c) would change evaluation
         # order; instead evaluate pairwise with a helper that keeps short-circuiting semantics.
         operands = [node.left, *node.comparators]
-        ops = [ast.Constant(self.OPS[type(op)]) for op in node.ops]
-        lambdas = [ast.Lambda(args=_no_args(), body=operand) for operand in operands]
+        ops: list[ast.expr] = [ast.Constant(self.OPS[type(op)]) for op in node.ops]
+        lambdas: list[ast.expr] = [ast.Lambda(args=_no_args(), body=operand) for operand in operands]
         return self._call(
             "chain", [ast.Tuple(elts=ops, ctx=ast.Load()), ast.Tuple(elts=lambdas, ctx=ast.Load())], node
         )
@@ -99,7 +106,7 @@ def make_guards(snapshot: Snapshot) -> types.SimpleNamespace:
             raise UntrustedObject("ordering comparison with an object of a class defined in the submission")
         return result
 
-    def chain(ops: tuple[str, ...], thunks: tuple[Any, ...]) -> Any:
+    def chain(ops: tuple[str, ...], thunks: tuple[Callable[[], Any], ...]) -> Any:
         left = thunks[0]()
         result: Any = True
         last = len(ops) - 1
@@ -143,7 +150,7 @@ def numeric_result(value: Any, snapshot: Snapshot) -> float | None:
     return None
 
 
-def make_normalizer(snapshot: Snapshot) -> Any:
+def make_normalizer(snapshot: Snapshot) -> Normalizer:
     """Turn values of submission-defined subclasses of trusted types into the trusted base type.
 
     ``float`` subclasses become ``float`` (through ``float.__float__``, not the subclass's override),
@@ -153,7 +160,7 @@ def make_normalizer(snapshot: Snapshot) -> Any:
     trusted = snapshot.trusted
     numpy = sys.modules.get("numpy")
     torch = sys.modules.get("torch")
-    simple: list[tuple[type, Any]] = [
+    simple: list[tuple[type, Normalizer]] = [
         (bool, bool), (int, int.__int__), (float, float.__float__), (complex, complex.__complex__),
         (str, str.__str__), (bytes, bytes.__bytes__),
     ]  # fmt: skip
@@ -193,7 +200,7 @@ def make_normalizer(snapshot: Snapshot) -> Any:
     return normalize
 
 
-def wrap_submission_functions(namespace: dict[str, Any], normalize: Any) -> int:
+def wrap_submission_functions(namespace: dict[str, Any], normalize: Normalizer) -> int:
     """Make functions the submission defined return normalized values when a test calls them."""
     wrapped = 0
     for name, value in list(namespace.items()):
@@ -204,7 +211,7 @@ def wrap_submission_functions(namespace: dict[str, Any], normalize: Any) -> int:
     return wrapped
 
 
-def _wrap(func: Any, normalize: Any) -> Any:
+def _wrap(func: Callable[..., Any], normalize: Normalizer) -> Callable[..., Any]:
     getframe = sys._getframe
 
     @functools.wraps(func)

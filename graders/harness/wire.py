@@ -16,6 +16,8 @@ from typing import Any
 HEADER = 4
 MAC_BYTES = 16
 MAX_FRAME = 64 * 1024 * 1024
+# A frame is a JSON object decoded from the other side of the channel: its values are whatever the peer
+# sent, so `dict[str, Any]` is the honest type here; readers check each field they use.
 
 
 class WireError(Exception):
