@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from . import cells, guard, proxy, wire
 
 if TYPE_CHECKING:
-    from .zygote import Harness
+    from .shared import Shared
 
 _UNSET = object()
 PR_SET_DUMPABLE = 4
@@ -36,7 +36,7 @@ PR_SET_NO_NEW_PRIVS = 38
 class Notebook:
     """S: runs one notebook's cells as the slot user."""
 
-    def __init__(self, harness: Harness, job: dict[str, Any], ctl_fd: int) -> None:
+    def __init__(self, harness: Shared, job: dict[str, Any], ctl_fd: int) -> None:
         self.h = harness
         self.job = job
         self.ctl_fd = ctl_fd

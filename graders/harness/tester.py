@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from . import cells, proxy, wire
 
 if TYPE_CHECKING:
-    from .zygote import Harness
+    from .shared import Shared
 
 PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
@@ -43,7 +43,7 @@ def tester_uid(uid: int | None) -> int | None:
 class Tester:
     def __init__(
         self,
-        harness: Harness,
+        harness: Shared,
         *,
         job: dict[str, Any],
         index: int,
