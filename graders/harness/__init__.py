@@ -4,4 +4,4 @@ These modules import nothing from ``graders`` (they are sent into the sandbox as
 loaded as the package ``grader_harness``); they use relative imports between themselves only.
 """
 
-MODULES = ("wire", "guard", "values", "cells", "shared", "proxy", "tester", "runner", "scrub", "zygote")
+MODULES = ("wire", "guard", "cells", "shared", "proxy", "tester", "runner", "scrub", "zygote")

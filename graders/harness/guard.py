@@ -1,12 +1,13 @@
-"""Tamper resistance inside the sandbox: snapshot the trusted world, restore it before every test.
+"""Tamper flags (a staff signal only): snapshot the trusted world, report what a submission changed in it.
 
 The zygote takes a :class:`Snapshot` after importing the course libraries and before any student code:
 every module's attributes, every Python function's ``__code__``/``__defaults__``/``__kwdefaults__`` and
-closure cells, every mutable class's ``__dict__``, and the IPython shell's hook lists. The test process
-(forked after the student's cells ran) calls :meth:`Snapshot.restore`, which puts back whatever was
-changed and reports it as flags; :func:`clear_hooks` removes trace/profile functions and the like.
-
-How tests see the submission's values (guarded comparisons, normalisation) is in :mod:`.values`.
+closure cells, every mutable class's ``__dict__``, and the IPython shell's hook lists. After the notebook's
+last cell a throw-away fork of the notebook process calls :meth:`Snapshot.restore`, which finds what changed
+(through :class:`_Watch`'s words, without touching the libraries' objects), puts it back and reports it as
+flags; :func:`clear_hooks` removes trace/profile functions and the like. The verdicts never depend on it: they
+are the trusted tester's (:mod:`.tester`). The snapshot's set of trusted types is also what the tester uses to
+refuse a test result of a class it does not know.
 """
 
 from __future__ import annotations
