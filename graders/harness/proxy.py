@@ -507,7 +507,7 @@ class SafeDecoder:
             return complex(self.dec(tree["c"][0]), self.dec(tree["c"][1]))
         if "b" in tree:
             data = self.blobs[int(tree["b"])]
-            return bytearray(data) if tree.get("ba") else data
+            return bytearray(data) if tree.get("ba") else bytes(data)  # blobs arrive as bytearrays
         if "d" in tree:
             return {self.dec(k): self.dec(v) for k, v in tree["d"]}
         if "od" in tree:

@@ -102,6 +102,14 @@ CASES = {
         + "assert [draw(gen) for _ in range(3)] == [ref.random() for _ in range(3)]\n"
         + "assert gen.random() == ref.random()\nassert draw(gen) == ref.random()\nassert same_object()\n",
     },
+    # bytes stay bytes (hashable, `type(x) is bytes`), a bytearray stays a bytearray, both ways
+    "bytes_stay_bytes": {
+        "locked": "",
+        "notebook": "DATA = b'xyz'\n\ndef get():\n    return b'xyz'\n\ndef kind(x):\n    return type(x).__name__\n",
+        "test": "assert type(DATA) is bytes and type(get()) is bytes\nassert {get(): 1}[b'xyz'] == 1\n"
+        + "assert kind(b'a') == 'bytes' and kind(bytearray(b'a')) == 'bytearray'\n"
+        + "assert type(get()) is not bytearray\n",
+    },
     # one array passed twice is one array in the notebook; a change there comes back to the test's array
     "aliased_array_arguments_stay_aliased": {
         "locked": "import numpy as np\n",
