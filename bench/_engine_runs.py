@@ -9,10 +9,12 @@ or `python -m graders autograde SRC SUBMISSION --json` once per submission.
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,8 +22,31 @@ REPO = Path(__file__).resolve().parents[1]
 Scores = dict[str, dict[str, float]]  # student -> "stem/grade_id" -> score
 
 
-def engine_scores_batch(*, source: Path, submitted: Path, workers: int) -> tuple[Scores, float, str]:
-    """Grade everything with one `autograde-batch` run; returns the scores, its seconds and the sandbox."""
+@dataclass(frozen=True)
+class EngineRun:
+    """The engine's side of one measurement: scores, wall seconds in all, sandbox, its own timings' medians."""
+
+    scores: Scores
+    seconds: float
+    sandbox: str
+    timings: dict[str, float]
+
+    def describe_timings(self) -> str:
+        """The engine's own phase timings (the results' `timings`), median per submission, biggest first."""
+        ordered = sorted(self.timings.items(), key=lambda kv: (kv[0] != "total_s", -kv[1]))
+        return ", ".join(f"{name} {seconds:.3f}" for name, seconds in ordered) or "(none reported)"
+
+
+def timing_medians(results: Sequence[dict]) -> dict[str, float]:
+    names = {name for r in results for name in (r.get("timings") or {})}
+    return {
+        name: statistics.median(float((r.get("timings") or {}).get(name, 0.0)) for r in results)
+        for name in sorted(names)
+    }
+
+
+def engine_scores_batch(*, source: Path, submitted: Path, workers: int) -> EngineRun:
+    """Grade everything with one `autograde-batch` run."""
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "graders", "autograde-batch", str(source), str(submitted),
@@ -32,7 +57,8 @@ def engine_scores_batch(*, source: Path, submitted: Path, workers: int) -> tuple
     if proc.returncode != 0 and not proc.stdout.strip():
         raise RuntimeError(f"autograde-batch failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     results = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
-    return {r["student"]: cell_scores(r) for r in results}, seconds, sandbox_of(results)
+    scores = {r["student"]: cell_scores(r) for r in results}
+    return EngineRun(scores, seconds, sandbox_of(results), timing_medians(results))
 
 
 def engine_autograde_one(*, source: Path, submission: Path) -> tuple[dict, float]:
@@ -48,7 +74,7 @@ def engine_autograde_one(*, source: Path, submission: Path) -> tuple[dict, float
     return json.loads(proc.stdout), seconds
 
 
-def engine_scores_cli(*, source: Path, submitted: Path, workers: int) -> tuple[Scores, float, str]:
+def engine_scores_cli(*, source: Path, submitted: Path, workers: int) -> EngineRun:
     """Grade each submission with its own `python -m graders autograde --json` (workers ignored)."""
     scores: Scores = {}
     results = []
@@ -58,7 +84,7 @@ def engine_scores_cli(*, source: Path, submitted: Path, workers: int) -> tuple[S
         total += seconds
         results.append(result)
         scores[folder.name] = cell_scores(result)
-    return scores, total, sandbox_of(results)
+    return EngineRun(scores, total, sandbox_of(results), timing_medians(results))
 
 
 def cell_scores(result: dict) -> dict[str, float]:

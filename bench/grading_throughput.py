@@ -43,7 +43,7 @@ import nbformat
 from nbformat import NotebookNode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _engine_runs import Scores, compare, engine_scores_batch, engine_scores_cli
+from _engine_runs import EngineRun, compare, engine_scores_batch, engine_scores_cli
 from _nbgrader_course import NbgraderCourse, add_submissions, auto_scores, autograde_all, create_course
 from _submissions import mixed_submissions, pass_copy, perfect_notebook, read_assignment, submission_kinds
 
@@ -256,20 +256,20 @@ def measure(homework: Homework, *, mode: str, workers: int) -> Figures:
     nb_seconds = autograde_all(course=homework.course)
     nb_scores = auto_scores(course=homework.course, stems=list(homework.stems))
     print(f"{tag} nbgrader autograde: {nb_seconds:.1f} s, {nb_seconds / n:.3f} s per submission", flush=True)
-    grade: Callable[..., tuple[Scores, float, str]] = (
-        engine_scores_batch if mode == "batch" else engine_scores_cli
-    )
-    engine_scores, engine_seconds, sandbox = grade(
+    grade: Callable[..., EngineRun] = engine_scores_batch if mode == "batch" else engine_scores_cli
+    engine = grade(
         source=homework.course.root / "source" / homework.course.assignment,
         submitted=homework.submitted,
         workers=workers,
     )
-    print(f"{tag} engine sandbox: {sandbox}")
+    engine_seconds = engine.seconds
+    print(f"{tag} engine sandbox: {engine.sandbox}")
     print(
         f"{tag} engine ({mode}, workers={workers}): {engine_seconds:.1f} s, "
         f"{engine_seconds / n:.3f} s per submission"
     )
-    problems = compare(nb_scores, engine_scores)
+    print(f"{tag} engine's own timings, median per submission (s): {engine.describe_timings()}")
+    problems = compare(nb_scores, engine.scores)
     totals = sorted({sum(cells.values()) for cells in nb_scores.values()})
     print(f"{tag} distinct nbgrader totals: {totals}")
     print(f"{tag} scores agree: {not problems} ({len(nb_scores)} submissions compared cell by cell)")

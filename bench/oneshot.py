@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _engine_runs import cell_scores, compare, engine_autograde_one
+from _engine_runs import EngineRun, cell_scores, compare, engine_autograde_one, sandbox_of, timing_medians
 from _nbgrader_course import NbgraderCourse, add_submissions, auto_scores, autograde_all, create_course
 from _submissions import perfect_notebook, read_assignment
 
@@ -38,15 +38,17 @@ REPO = Path(__file__).resolve().parents[1]
 STUDENT = "s000"
 
 
-def one_run(*, course: NbgraderCourse, stems: list[str]) -> tuple[float, float, list[str], str]:
-    """Seconds of one nbgrader autograde and one engine autograde of the student, the disagreements, sandbox."""
+def one_run(*, course: NbgraderCourse, stems: list[str]) -> tuple[float, EngineRun, list[str]]:
+    """One nbgrader autograde and one engine autograde of the student: nbgrader's seconds, the engine's run,
+    the disagreements."""
     nb_seconds = autograde_all(course=course, student=STUDENT)
     result, engine_seconds = engine_autograde_one(
         source=course.root / "source" / course.assignment,
         submission=course.root / "submitted" / STUDENT / course.assignment,
     )
-    problems = compare(auto_scores(course=course, stems=stems), {STUDENT: cell_scores(result)})
-    return nb_seconds, engine_seconds, problems, str(result.get("sandbox"))
+    scores = {STUDENT: cell_scores(result)}
+    engine = EngineRun(scores, engine_seconds, sandbox_of([result]), timing_medians([result]))
+    return nb_seconds, engine, compare(auto_scores(course=course, stems=stems), scores)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,14 +73,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_submissions(course=course, submissions={STUDENT: submission})
         stems = list(assignment.notebooks)
         print(f"assignment: {assignment.name} ({args.assignment}), one reference submission in {root}")
-        nb_s, engine_s, problems, sandbox = one_run(course=course, stems=stems)
-        print(
-            f"warm-up (not counted): nbgrader {nb_s:.2f} s, engine {engine_s:.2f} s; engine sandbox: {sandbox}"
-        )
+        nb_s, engine, problems = one_run(course=course, stems=stems)
+        print(f"warm-up (not counted): nbgrader {nb_s:.2f} s, engine {engine.seconds:.2f} s")
+        print(f"engine sandbox: {engine.sandbox}")
         ratios, disagree = [], bool(problems)
         for run in range(1, args.runs + 1):
             load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-            nb_s, engine_s, problems, _ = one_run(course=course, stems=stems)
+            nb_s, engine, problems = one_run(course=course, stems=stems)
+            engine_s = engine.seconds
             ratios.append(nb_s / engine_s)
             disagree = disagree or bool(problems)
             print(
@@ -86,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"python -m graders autograde {engine_s:.2f} s, ratio {nb_s / engine_s:.2f}; "
                 f"scores agree: {not problems}"
             )
+            print(f"  the engine's own timings (s): {engine.describe_timings()}")
             for line in problems:
                 print(f"  mismatch {line}")
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
