@@ -100,8 +100,41 @@ def _close_pools() -> None:
         pool.close()
 
 
+def _files_signature(folder: Path) -> tuple[tuple[str, int, int, int, int], ...]:
+    """Each file's path, size, inode and change times: what a write to any of them changes (no byte read)."""
+    out = []
+    for file in sorted(p for p in folder.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts):
+        info = file.stat()
+        out.append(
+            (
+                file.relative_to(folder).as_posix(),
+                info.st_size,
+                info.st_ino,
+                info.st_mtime_ns,
+                info.st_ctime_ns,
+            )
+        )
+    return tuple(out)
+
+
+_SIGNATURES: dict[tuple[str, tuple[tuple[str, int, int, int, int], ...]], str] = {}
+
+
 def cached_source(path: Path) -> SourceAssignment:
-    key = (str(Path(path).resolve()), source_hash(Path(path)))
+    """The parsed source assignment, parsed once per content (its ``source_hash``).
+
+    A submission does not re-read the source's bytes to hash them: the hash is reused while no file of the
+    folder changed its size, inode or change times (a write changes ``st_ctime_ns``).
+    """
+    folder = str(Path(path).resolve())
+    signature = (folder, _files_signature(Path(path)))
+    with _CACHE_LOCK:
+        digest = _SIGNATURES.get(signature)
+    if digest is None:
+        digest = source_hash(Path(path))
+        with _CACHE_LOCK:
+            _SIGNATURES[signature] = digest
+    key = (folder, digest)
     with _CACHE_LOCK:
         if key not in _SOURCE_CACHE:
             _SOURCE_CACHE[key] = load_source(Path(path))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from graders import autograde
+from graders import autograde, engine
 from graders.engine import Pool
 from graders.plan import source_imports
 from graders.sandbox import descendants, uid_processes
@@ -202,3 +202,21 @@ def test_a_source_that_makes_torch_optimizers_preloads_what_torch_imports_for_th
     assert "torch._dynamo" not in source_imports(
         notebooks=[_nb("import torch\nx = torch.ones(2).softmax(0)\n")]
     )
+
+
+def test_the_source_is_read_and_hashed_once_while_its_files_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = [code_cell("x = 1\n", gid="t1", grade=True, points=1)]
+    folder = write_assignment(tmp_path / "src" / "hw", cells)
+    hashed: list[Path] = []
+    real = engine.source_hash
+    monkeypatch.setattr(engine, "source_hash", lambda path: hashed.append(path) or real(path))
+    first = engine.cached_source(folder)
+    assert engine.cached_source(folder) is first and len(hashed) == 1
+    # the instructor edits the source: same folder, new content
+    cells[0]["metadata"]["nbgrader"]["points"] = 3
+    write_assignment(folder, cells)
+    second = engine.cached_source(folder)
+    assert len(hashed) == 2 and second is not first
+    assert (first.max_score, second.max_score) == (1.0, 3.0)
