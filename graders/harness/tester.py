@@ -15,9 +15,11 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import json
 import linecache
 import os
 import resource
+import socket
 import sys
 import time
 import types
@@ -46,10 +48,11 @@ class Tester:
         harness: Shared,
         *,
         job: dict[str, Any],
-        index: int,
-        source: str,
-        sock_fd: int,
         result_fd: int,
+        index: int = -1,
+        source: str = "",
+        sock_fd: int = -1,
+        command_fd: int = -1,
         forked_at: float | None = None,
     ) -> None:
         self.h = harness
@@ -57,9 +60,14 @@ class Tester:
         self.job = job
         self.index = index
         self.source = source
-        self.sock_fd = sock_fd
+        self.sock_fd = sock_fd  # run(): the socket to S of the one test given here
+        self.command_fd = (
+            command_fd  # serve(): the zygote's commands, one per test, each with its socket to S
+        )
         self.result_fd = result_fd
         self.limits = job["limits"]
+        # the locked cells' binding statements, compiled once per tester (executed afresh for every test)
+        self.bindings: dict[int, list[tuple[ast.stmt, types.CodeType]]] = {}
 
     def confine(self) -> None:
         os.setpgid(0, 0)
@@ -67,7 +75,7 @@ class Tester:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
-        keep = {0, 1, 2, self.sock_fd, self.result_fd}
+        keep = {0, 1, 2, self.sock_fd, self.command_fd, self.result_fd}
         for entry in os.listdir("/proc/self/fd"):
             if int(entry) not in keep:
                 with contextlib.suppress(OSError):
@@ -97,16 +105,44 @@ class Tester:
         sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != os.path.abspath(self.h.workdir)]
 
     def run(self) -> None:
+        """Run the one test given to the constructor, then exit."""
         self.confine()
+        self.test(self.index, self.source, self.sock_fd, self.forked_at)
+        os._exit(0)
+
+    def serve(self) -> None:
+        """Run the tests of one notebook, one per command of the zygote, until the zygote closes the channel.
+
+        A command is 8 bytes (its length) sent with the test's socket to S (SCM_RIGHTS), then that many bytes of
+        JSON: the test's index, its full source and the zygote's clock when it sent the command.
+        """
+        self.confine()
+        commands = socket.socket(fileno=self.command_fd)
+        while True:
+            header, fds = _receive_with_fds(commands, 8)
+            if len(header) < 8 or len(fds) != 1:
+                break
+            body = _receive_exactly(commands, int.from_bytes(header, "big"))
+            try:
+                command = json.loads(body)
+                index, source, sent_at = int(command["i"]), str(command["source"]), float(command["at"])
+            except (ValueError, KeyError, TypeError):
+                break
+            self.test(index, source, fds[0], sent_at)
+        os._exit(0)
+
+    def test(self, index: int, source: str, sock_fd: int, sent_at: float | None) -> None:
+        """Run one test cell against the notebook behind ``sock_fd`` and write its verdict to the zygote."""
+        self.index, self.source = index, source
         started = time.perf_counter()
-        timing = {"tester_start_s": started - (started if self.forked_at is None else self.forked_at)}
+        timing = {"tester_start_s": started - (started if sent_at is None else sent_at)}
         mark = started
         sink = cells.OutputSink(self.limits["output_cell_bytes"])
         holder = self.h.holder
         holder["sink"] = sink
         sys.stdout = cells.Stream(holder, "stdout")
         sys.stderr = cells.Stream(holder, "stderr")
-        sock = proxy.fd_socket(self.sock_fd)
+        sock = proxy.fd_socket(sock_fd)
         peer = proxy.Peer(sock, trusted=True)
         peer.on_output = lambda outputs: _merge_outputs(sink, outputs)
         ns: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
@@ -173,7 +209,6 @@ class Tester:
         with contextlib.suppress(OSError):
             sock.close()
         wire.write_frame(self.result_fd, record, self.h.key)
-        os._exit(0)
 
     def bind_locked_names(self, ns: dict[str, Any], peer: proxy.Peer) -> list[str]:
         """Run the import, def and class statements of the locked cells before this test, from the source."""
@@ -183,22 +218,9 @@ class Tester:
                 break
             if cell["kind"] != "locked":
                 continue
-            try:
-                text = (
-                    self.h.shell.transform_cell(cell["source"])
-                    if self.h.shell is not None
-                    else cell["source"]
-                )
-                tree = ast.parse(text, filename=f"<cell-{cell['i']}>")
-            except (SyntaxError, ValueError):
-                continue
-            linecache.cache[f"<cell-{cell['i']}>"] = (len(text), None, text.splitlines(True), "")
-            for node in tree.body:
-                if not isinstance(node, BINDING_STATEMENTS):
-                    continue
-                module = ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[]))
+            for node, code in self.compiled_bindings(cell):
                 try:
-                    exec(compile(module, f"<cell-{cell['i']}>", "exec", dont_inherit=True), ns)  # noqa: S102
+                    exec(code, ns)  # noqa: S102
                 except Exception as exc:  # an instructor import that fails here fails in the notebook too
                     flags.append(
                         f"a locked binding of cell {cell['i']} failed in the tester: {type(exc).__name__}"
@@ -207,6 +229,44 @@ class Tester:
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                     register_locked(peer, node.name, ns.get(node.name))
         return flags
+
+    def compiled_bindings(self, cell: dict[str, Any]) -> list[tuple[ast.stmt, types.CodeType]]:
+        """The binding statements of a locked cell, each compiled on its own (once per tester)."""
+        index = int(cell["i"])
+        if index in self.bindings:
+            return self.bindings[index]
+        found: list[tuple[ast.stmt, types.CodeType]] = []
+        self.bindings[index] = found
+        try:
+            text = self.h.shell.transform_cell(cell["source"]) if self.h.shell is not None else cell["source"]
+            tree = ast.parse(text, filename=f"<cell-{index}>")
+        except (SyntaxError, ValueError):
+            return found
+        linecache.cache[f"<cell-{index}>"] = (len(text), None, text.splitlines(True), "")
+        for node in tree.body:
+            if isinstance(node, BINDING_STATEMENTS):
+                module = ast.fix_missing_locations(ast.Module(body=[node], type_ignores=[]))
+                found.append((node, compile(module, f"<cell-{index}>", "exec", dont_inherit=True)))
+        return found
+
+
+def _receive_with_fds(sock: socket.socket, size: int) -> tuple[bytes, list[int]]:
+    """``size`` bytes from a stream socket and the descriptors that came with its first bytes."""
+    data, fds, _, _ = socket.recv_fds(sock, size, 4)
+    if data:
+        data += _receive_exactly(sock, size - len(data))
+    return data, list(fds)
+
+
+def _receive_exactly(sock: socket.socket, size: int) -> bytes:
+    parts = []
+    while size > 0:
+        chunk = sock.recv(min(size, 1 << 20))
+        if not chunk:
+            break
+        parts.append(chunk)
+        size -= len(chunk)
+    return b"".join(parts)
 
 
 def register_locked(peer: proxy.Peer, name: str, obj: Any) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import json
 import os
 import resource
 import select
@@ -54,7 +55,10 @@ class Harness:
         self.child: int | None = None
         self.ctl: socket.socket | None = None  # to S: hands over each tester's socket
         self.job: dict[str, Any] | None = None
-        self.tester: dict[str, Any] | None = None  # the running tester T: pid, cell, result pipe, deadline
+        self.tester: dict[str, Any] | None = None  # the running test: pid of T, cell, deadline, timed out
+        # the tester T of the running notebook (forked at its first test, serves its later ones): pid, command
+        # socket, result pipe and its frame reader
+        self.tester_proc: dict[str, Any] | None = None
         self.s_deadline: float | None = None  # S must be back from a timed-out test by then
         self.events_fd: int = int(init["events_fd"])
         self.events_key = bytes.fromhex(str(init["events_key"]))
@@ -174,10 +178,11 @@ class Harness:
         )
         while True:
             watch = [CONTROL_IN]
-            pidfds = [os.pidfd_open(pid) for pid in (self.child, self.tester and self.tester["pid"]) if pid]
+            tester_pid = self.tester_proc["pid"] if self.tester_proc is not None else None
+            pidfds = [os.pidfd_open(pid) for pid in (self.child, tester_pid) if pid]
             watch += pidfds
-            if self.tester is not None:
-                watch.append(self.tester["fd"])
+            if self.tester_proc is not None:
+                watch.append(self.tester_proc["fd"])
             if self.ctl is not None:
                 watch.append(self.ctl.fileno())
             ready, _, _ = select.select(watch, [], [], 0.05)
@@ -223,9 +228,8 @@ class Harness:
 
     def child_exited(self) -> None:
         assert self.child is not None
-        if self.tester is not None:  # the notebook ended during a test: end the test first, in order
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.tester["pid"], signal.SIGKILL)
+        if self.tester_proc is not None:  # the notebook is over: so is its tester (a running test ends first)
+            _kill_tester(self.tester_proc["pid"])
             self.tester_exited()
         _, status, usage = os.wait4(self.child, 0)
         self.child = None
@@ -255,7 +259,7 @@ class Harness:
                 return
             if info.si_pid == self.child:
                 self.child_exited()
-            elif self.tester is not None and info.si_pid == self.tester["pid"]:
+            elif self.tester_proc is not None and info.si_pid == self.tester_proc["pid"]:
                 self.tester_exited()
             else:
                 os.waitpid(info.si_pid, 0)
@@ -282,9 +286,8 @@ class Harness:
 
     def kill_all(self) -> None:
         """SIGKILL every process of the slot's uid (the zygote itself runs as another uid), and the tester."""
-        if self.tester is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.tester["pid"], signal.SIGKILL)
+        if self.tester_proc is not None:
+            _kill_tester(self.tester_proc["pid"])
         if self.uid is None:
             if self.child:
                 with contextlib.suppress(ProcessLookupError):
@@ -329,6 +332,9 @@ class Harness:
             shutil.copytree(self.inbox, self.workdir, dirs_exist_ok=True)
 
     def start_notebook(self, job: dict[str, Any]) -> None:
+        if self.tester_proc is not None:  # a tester serves one notebook only
+            _kill_tester(self.tester_proc["pid"])
+            self.tester_exited()
         ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:
@@ -343,62 +349,89 @@ class Harness:
         self.job = job
         self.reply({"t": "started"})
 
-    # ----- the trusted tester T of one test cell -----
+    # ----- the trusted tester T of one notebook -----
     def start_tester(self, index: int, source: str, timeout: float) -> None:
-        """Fork T from the zygote (never from S), hand its socket to S, and watch it."""
+        """Send a test to the notebook's tester T (forked from the zygote, never from S, at the notebook's first
+        test), hand the test's socket to S, and watch the test's time."""
         if self.tester is not None or self.child is None or self.ctl is None or self.job is None:
             self.reply({"t": "test_end", "i": index, "outcome": "exited", "status": -1})
             return
+        sent_at = time.perf_counter()
+        if self.tester_proc is None:
+            self.fork_tester()
+        proc = self.tester_proc
+        assert proc is not None
         ours, theirs = socket.socketpair()
-        read_end, write_end = os.pipe()
-        forked_at = time.perf_counter()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                theirs.close()
-                os.close(read_end)
-                tester.Tester(
-                    self,
-                    job=self.job,
-                    index=index,
-                    source=source,
-                    sock_fd=ours.detach(),
-                    result_fd=write_end,
-                    forked_at=forked_at,
-                ).run()
-            finally:
-                os._exit(70)
-        ours.close()
-        os.close(write_end)
-        os.set_blocking(read_end, False)
         self.tester = {
-            "pid": pid,
+            "pid": proc["pid"],
             "i": index,
-            "fd": read_end,
-            "buf": bytearray(),
             "deadline": time.monotonic() + timeout,
             "timed_out": False,
         }
+        body = json.dumps({"i": index, "source": source, "at": sent_at}).encode("utf-8")
         try:
+            socket.send_fds(proc["commands"], [len(body).to_bytes(8, "big")], [ours.fileno()])
+            proc["commands"].sendall(body)
             socket.send_fds(self.ctl, [b"T"], [theirs.fileno()])
-        except OSError:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        except OSError:  # T or S is gone: the exit of T ends the test
+            _kill_tester(proc["pid"])
         finally:
+            ours.close()
             theirs.close()
 
+    def fork_tester(self) -> None:
+        assert self.job is not None
+        ours, theirs = socket.socketpair()
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ours.close()
+                os.close(read_end)
+                tester.Tester(self, job=self.job, command_fd=theirs.detach(), result_fd=write_end).serve()
+            finally:
+                os._exit(70)
+        theirs.close()
+        os.close(write_end)
+        os.set_blocking(read_end, False)
+        self.tester_proc = {
+            "pid": pid,
+            "commands": ours,
+            "fd": read_end,
+            "reader": wire.FrameReader(self.key, max_bytes=wire.MAX_FRAME),
+        }
+
     def read_tester(self) -> None:
-        if self.tester is None:
+        """Relay the running test's verdict as soon as T has written it; T then waits for the next test."""
+        proc = self.tester_proc
+        if proc is None:
             return
         while True:
             try:
-                chunk = os.read(self.tester["fd"], 1 << 20)
+                chunk = os.read(proc["fd"], 1 << 20)
             except BlockingIOError:
                 return
             if not chunk:
                 return
-            if len(self.tester["buf"]) < wire.MAX_FRAME + 64:
-                self.tester["buf"] += chunk
+            for frame in proc["reader"].feed(chunk):
+                test = self.tester
+                if (
+                    test is not None
+                    and not test["timed_out"]
+                    and frame.get("t") == "test_result"
+                    and frame.get("i") == test["i"]
+                ):
+                    self.tester = None
+                    self.reply(frame)
+                    self.reply({"t": "test_end", "i": test["i"], "outcome": "finished", "status": 0})
+                    self.go_on()
+
+    def go_on(self, *, timed_out: bool = False) -> None:
+        """Tell S that the test is over (it waits for this before it replays the test's visible part, which it
+        does not replay after a timeout)."""
+        if self.ctl is not None:
+            with contextlib.suppress(OSError):
+                self.ctl.sendall(b"X" if timed_out else b"G")
 
     def read_ctl(self) -> None:
         """S writes one byte when it is back from a test; a timed-out test's S must do so in time."""
@@ -417,8 +450,7 @@ class Harness:
         now = time.monotonic()
         if self.tester is not None and not self.tester["timed_out"] and now > self.tester["deadline"]:
             self.tester["timed_out"] = True
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.tester["pid"], signal.SIGKILL)
+            _kill_tester(self.tester["pid"])
             if self.child:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self.child, signal.SIGINT)
@@ -428,24 +460,27 @@ class Harness:
             self.kill_all()
 
     def tester_exited(self) -> None:
-        assert self.tester is not None
-        info = self.tester
-        _, status = os.waitpid(info["pid"], 0)
+        """T is gone (killed at a timeout or at the notebook's end, or it died): reap it, end a running test."""
+        proc = self.tester_proc
+        assert proc is not None
+        _, status = os.waitpid(proc["pid"], 0)
         self.read_tester()
-        os.close(info["fd"])
-        self.tester = None
+        os.close(proc["fd"])
+        proc["commands"].close()
+        self.tester_proc = None
+        _kill_tester(proc["pid"])
+        test, self.tester = self.tester, None
+        if test is not None:
+            outcome = "timeout" if test["timed_out"] else "exited"
+            self.reply({"t": "test_end", "i": test["i"], "outcome": outcome, "status": status})
+            self.go_on(timed_out=test["timed_out"])
+
+
+def _kill_tester(pid: int) -> None:
+    """SIGKILL T and its process group: by pid too, since T may not have made its own group yet."""
+    for kill in (os.kill, os.killpg):
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(info["pid"], signal.SIGKILL)
-        reader = wire.FrameReader(self.key, max_bytes=wire.MAX_FRAME)
-        for frame in reader.feed(bytes(info["buf"])):
-            if frame.get("t") == "test_result" and frame.get("i") == info["i"] and not info["timed_out"]:
-                self.reply(frame)
-                break
-        outcome = "timeout" if info["timed_out"] else "exited"
-        self.reply({"t": "test_end", "i": info["i"], "outcome": outcome, "status": status})
-        if self.ctl is not None:
-            with contextlib.suppress(OSError):
-                self.ctl.sendall(b"G")
+            kill(pid, signal.SIGKILL)
 
 
 def _kill_every_process_of_this_uid() -> None:

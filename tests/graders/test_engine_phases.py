@@ -220,3 +220,37 @@ def test_the_source_is_read_and_hashed_once_while_its_files_are_unchanged(
     second = engine.cached_source(folder)
     assert len(hashed) == 2 and second is not first
     assert (first.max_score, second.max_score) == (1.0, 3.0)
+
+
+def test_one_tester_runs_a_notebooks_tests_and_a_timed_out_test_gets_a_fresh_one(tmp_path: Path) -> None:
+    cells = [
+        code_cell("import numpy as np\n", gid="setup", locked=True),
+        code_cell("import os, json\njson._grader_tester = os.getpid()\n", gid="t1", grade=True, points=1),
+        # the same process as the first test, and not the notebook's
+        code_cell(
+            "import os, json\nassert json._grader_tester == os.getpid()\n"
+            "assert os.getpid() not in NOTEBOOK_PIDS\n",
+            gid="t2",
+            grade=True,
+            points=1,
+        ),
+        code_cell("import time\nwhile True:\n    time.sleep(0.05)\n", gid="t3", grade=True, points=1),
+        # after a timeout the tester was killed: the next test runs in a new one, and passes
+        code_cell(
+            "import json\nassert not hasattr(json, '_grader_tester')\n", gid="t4", grade=True, points=1
+        ),
+    ]
+    cells.insert(1, code_cell("import os\nNOTEBOOK_PIDS = [os.getpid()]\n", gid="pids", locked=True))
+    folder = write_assignment(tmp_path / "src" / "hw", cells, toml="[limits]\ncell_timeout_s = 5\n")
+    pool = Pool(size=1, preload=("numpy", "IPython"))
+    try:
+        result = autograde(folder, folder, pool=pool)
+    finally:
+        pool.close()
+    scores = {gid: (cell.score, cell.status) for gid, cell in result.notebooks["hw"].cells.items()}
+    assert scores == {
+        "t1": (1.0, "passed"),
+        "t2": (1.0, "passed"),
+        "t3": (0.0, "timeout"),
+        "t4": (1.0, "passed"),
+    }, scores
