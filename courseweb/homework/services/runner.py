@@ -64,6 +64,11 @@ class ProgressReporter:
         self.claim = claim
         self.last_key: tuple[str, str] | None = None
         self.last_write = 0.0
+        # a report held back by the throttle is written when the interval is over (a timer), so that a long
+        # cell that starts right after another one still shows as the running cell
+        self.lock = threading.Lock()
+        self.pending: Mapping[str, object] | None = None
+        self.timer: threading.Timer | None = None
 
     def __call__(self, event: ProgressEvent) -> None:
         phase, notebook = event.phase, event.notebook or ""
@@ -76,16 +81,46 @@ class ProgressReporter:
             "attempt": self.claim.attempt,
         }
         key = (phase, notebook)
-        changed = key != self.last_key
-        now = time.monotonic()
-        if not changed and now - self.last_write < PROGRESS_MIN_INTERVAL_S:
-            return
-        self.last_key, self.last_write = key, now
+        with self.lock:
+            changed = key != self.last_key
+            now = time.monotonic()
+            if not changed and now - self.last_write < PROGRESS_MIN_INTERVAL_S:
+                self.pending = progress
+                if self.timer is None:
+                    self.timer = threading.Timer(
+                        PROGRESS_MIN_INTERVAL_S - (now - self.last_write), self.flush
+                    )
+                    self.timer.daemon = True
+                    self.timer.start()
+                return
+            self.pending = None
+            self.last_key, self.last_write = key, now
         marker = {"phase": phase, "notebook": notebook} if changed else None
+        self.write(progress, marker)
+
+    def write(self, progress: Mapping[str, object], marker: Mapping[str, object] | None) -> None:
         try:
             job_progress(job_id=self.claim.job_id, token=self.claim.token, progress=progress, event=marker)
         except Exception:  # progress is best effort; grading goes on
             log.exception("progress report for job %s failed", self.claim.job_id)
+
+    def flush(self) -> None:
+        """The timer's thread: write the report the throttle held back (on this thread's own connection)."""
+        with self.lock:
+            progress, self.pending, self.timer = self.pending, None, None
+            if progress is None:
+                return
+            self.last_write = time.monotonic()
+        try:
+            self.write(progress, None)
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        with self.lock:
+            timer, self.timer, self.pending = self.timer, None, None
+        if timer is not None:
+            timer.cancel()
 
 
 def _feedback_write(*, result: AutogradeResult, job_id: int, attempt: int) -> str:
@@ -166,6 +201,7 @@ def grading_run(*, job_id: int, worker: str) -> str:
     )
     beat.start()
     workdir = Path(tempfile.mkdtemp(prefix=f"grading-job{job_id}-"))
+    reporter = ProgressReporter(claim)
     try:
         submission_dir = workdir / "submission"
         submission_dir.mkdir()
@@ -179,7 +215,7 @@ def grading_run(*, job_id: int, worker: str) -> str:
                 source=Path(claim.source_dir),
                 submission=submission_dir,
                 seed=claim.seed,
-                on_progress=ProgressReporter(claim),
+                on_progress=reporter,
                 limits=claim.route.limits or None,
                 env=gpu.env if gpu else None,
                 devices=tuple(device_nodes(gpu.gpu, dev_dir=Path(settings.GPU_DEV_DIR))) if gpu else (),
@@ -194,6 +230,7 @@ def grading_run(*, job_id: int, worker: str) -> str:
         log.exception("grading job %s: engine failure", job_id)
         return job_infra_failure(job_id=job_id, token=claim.token, error=f"{type(exc).__name__}: {exc}")
     finally:
+        reporter.close()
         stop.set()
         beat.join(timeout=5)
         shutil.rmtree(workdir, ignore_errors=True)
