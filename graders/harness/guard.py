@@ -164,11 +164,7 @@ class Snapshot:
         """
         if not hasattr(self, "_funcs"):
             self._index()
-        watch = getattr(self, "_watch", None)
-        changed = watch.changed() if watch is not None else None
-        if changed is None:
-            return self._restore(None)
-        return self._restore(changed)
+        return self._restore(self._watch.changed() if self._watch is not None else None)
 
     def _restore(self, changed: _Changed | None) -> list[str]:
         """The full pass (``changed`` None) or the pass over what :class:`_Watch` found changed."""
